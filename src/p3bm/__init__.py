@@ -1,0 +1,3 @@
+"""P3BM: pro-poor planning, budgeting and monitoring for Indonesian regions."""
+
+__version__ = "0.1.0"

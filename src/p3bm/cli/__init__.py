@@ -1,0 +1,132 @@
+"""The ``p3bm`` command line: a thin layer over the library.
+
+Errors a user can fix print one line (with ``--debug``, a traceback) and exit
+with the error's code: 1 for bad input, 2 for bad options or settings, 3 for a
+database that is missing or too old, 4 for refused permissions.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass, field
+
+import click
+
+from p3bm import __version__
+from p3bm.errors import P3BMError
+from p3bm.settings import Settings, load_settings
+from p3bm.storage.database import Database
+
+logger = logging.getLogger("p3bm")
+INTERNAL_ERROR_EXIT = 70
+# Language of error lines printed by ``main``, set once the settings are read.
+_language = ["id"]
+
+
+@dataclass
+class App:
+    """Settings and the database shared by the commands of one invocation."""
+
+    settings: Settings
+    _database: Database | None = field(default=None, repr=False)
+
+    @property
+    def lang(self) -> str:
+        return self.settings.lang
+
+    def text(self, indonesian: str, english: str) -> str:
+        return english if self.lang == "en" else indonesian
+
+    def database(self, *, must_exist: bool = True) -> Database:
+        if self._database is None:
+            self._database = Database(self.settings.database_url)
+        if must_exist:
+            self._database.check_ready()
+        return self._database
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="p3bm")
+@click.option(
+    "--db",
+    "database_url",
+    metavar="URL",
+    help="SQLite file or database URL [default: p3bm.sqlite; env P3BM_DATABASE_URL].",
+)
+@click.option("--user", help="Name recorded as author of changes [default: login name].")
+@click.option(
+    "--lang", type=click.Choice(["id", "en"]), help="Message language [default: id]."
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
+@click.pass_context
+def cli(context: click.Context, database_url, user, lang, debug) -> None:
+    """P3BM: pro-poor planning, budgeting and monitoring for Indonesian regions.
+
+    Example: p3bm init --region 32.75
+    """
+    settings = load_settings(
+        database_url=database_url,
+        user=user,
+        lang=lang,
+        log_level="DEBUG" if debug else None,
+    )
+    configure_logging("DEBUG" if debug else "WARNING")
+    _language[0] = settings.lang
+    context.obj = App(settings)
+
+
+def _register_commands() -> None:
+    from p3bm.cli import data_commands, report_commands
+
+    for module in (data_commands, report_commands):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register_commands()
+
+
+def _error_prefix() -> str:
+    return "Error" if _language[0] == "en" else "Galat"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI and turn errors into one line and an exit code."""
+    debug = "--debug" in (argv if argv is not None else sys.argv)
+    try:
+        cli.main(args=argv, prog_name="p3bm", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except P3BMError as exc:
+        if debug:
+            raise
+        click.echo(f"{_error_prefix()}: {exc.text(_language[0])}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:
+        if debug:
+            raise
+        logger.error("unexpected error: %r", exc)
+        click.echo(
+            f"{_error_prefix()}: unexpected {type(exc).__name__}: {exc}. "
+            "Run again with --debug for the traceback.",
+            err=True,
+        )
+        sys.exit(INTERNAL_ERROR_EXIT)

@@ -1,0 +1,66 @@
+"""Printing results as an aligned table, JSON or CSV."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Sequence
+
+import click
+
+FORMATS = ("table", "json", "csv")
+
+
+def format_option(function):
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(FORMATS),
+        default="table",
+        show_default=True,
+        help="Output format.",
+    )(function)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.4f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
+    if isinstance(value, bool):
+        return "ya" if value else "tidak"
+    return str(value)
+
+
+def print_rows(
+    rows: Sequence[dict[str, object]], output_format: str, columns: Sequence[str] | None = None
+) -> None:
+    """Print dictionaries in the chosen format; the table shows ``columns`` only."""
+    if output_format == "json":
+        click.echo(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str))
+        return
+    keys = list(columns or (rows[0].keys() if rows else []))
+    if output_format == "csv":
+        all_keys = list(dict.fromkeys(key for row in rows for key in row)) or keys
+        writer = csv.DictWriter(sys.stdout, fieldnames=all_keys, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({key: "" if row.get(key) is None else row.get(key) for key in all_keys})
+        return
+    print_table([[_cell(row.get(key)) for key in keys] for row in rows], keys)
+
+
+def print_table(body: Sequence[Sequence[str]], header: Sequence[str]) -> None:
+    widths = [len(title) for title in header]
+    for row in body:
+        widths = [max(width, len(cell)) for width, cell in zip(widths, row, strict=True)]
+    line = "  ".join(title.ljust(width) for title, width in zip(header, widths, strict=True))
+    click.echo(line.rstrip())
+    click.echo("  ".join("-" * width for width in widths))
+    for row in body:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+def print_json(data: object) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))

@@ -1,0 +1,173 @@
+"""Importing indicator values from CSV, XLSX and BPS web export files.
+
+``Importer.import_file`` reads a file, recognises its layout, checks every
+row and, when no error was found, writes the values with their history. With
+``skip_invalid`` the valid rows are written and the rejected ones saved with
+their reasons to a CSV file the report names.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from p3bm.areas.index import AreaIndex
+from p3bm.catalogue import Catalogue
+from p3bm.errors import InputFileError
+from p3bm.imports.layout import Layout, LayoutOptions, Role, detect_layout
+from p3bm.imports.problems import ImportReport, Localized, Problem
+from p3bm.imports.reading import RawTable, read_tables
+from p3bm.imports.records import Record, RowReader, derive_totals
+from p3bm.observations import NewValue, file_sha256, write_values
+from p3bm.storage.database import Database
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ImportOptions(LayoutOptions):
+    """Everything an import can be told besides the file."""
+
+    source: str = ""
+    status: str = "verified"
+    sheet: str | None = None
+    skip_invalid: bool = False
+    dry_run: bool = False
+    rejected_dir: Path | None = None
+    reason: str | None = None
+    channel: str = "file"
+
+    def as_record(self) -> dict[str, object]:
+        """The options worth keeping with the import, for reproducing it."""
+        keys = (
+            "indicator", "area", "area_columns", "year", "year_column",
+            "value_column", "indicator_column", "disaggregation_columns", "source",
+            "status", "sheet", "skip_invalid",
+        )  # fmt: skip
+        return {key: getattr(self, key) for key in keys if getattr(self, key)}
+
+
+class Importer:
+    """Imports files into one database, reusing its catalogue and area index."""
+
+    def __init__(self, db: Database, user: str) -> None:
+        self.db = db
+        self.user = user
+        with db.connect() as connection:
+            self.catalogue = Catalogue.load(connection)
+            self.index = AreaIndex.load(connection)
+
+    def import_file(self, path: Path, options: ImportOptions) -> ImportReport:
+        """Check a file and write its values unless it has errors.
+
+        Raises InputFileError when the file cannot be read or its layout cannot
+        be recognised; row problems go into the returned report instead.
+        """
+        report = ImportReport(file=path.name, is_dry_run=options.dry_run)
+        records, rejected = self._read(path, options, report)
+        derived = derive_totals(records, self.catalogue)
+        if derived:
+            report.add(
+                Problem("derived_total", path.name,
+                        params={"count": len(derived),
+                                "dimension": Localized("jenis kelamin", "sex")})
+            )  # fmt: skip
+        report.derived = len(derived)
+        report.observations = len(records) + len(derived)
+        report.indicators = sorted({record.indicator for record in records})
+        report.rejected_rows = len(rejected)
+        if report.has_errors and not options.skip_invalid:
+            report.outcome = "rejected"
+            return report
+        if rejected:
+            report.rejected_file = self._save_rejected(path, rejected, options)
+        if options.dry_run:
+            report.outcome = "checked"
+            return report
+        self._write(path, options, records + derived, report)
+        return report
+
+    def _read(self, path: Path, options: ImportOptions, report: ImportReport):
+        tables = read_tables(path, options.sheet)
+        records: list[Record] = []
+        rejected: list[tuple[RawTable, int, list[object], list[Problem]]] = []
+        layouts: list[str] = []
+        failures: list[InputFileError] = []
+        for table in tables:
+            try:
+                layout = detect_layout(table, self.catalogue, self.index, options)
+            except InputFileError as exc:
+                failures.append(exc)
+                continue
+            layouts.append(layout.kind)
+            self._note_layout(layout, report)
+            reader = RowReader(layout, self.catalogue, self.index, report)
+            records.extend(reader.read())
+            rows_by_number = dict(zip(table.row_numbers, table.rows, strict=True))
+            for number, problems in reader.rejected_rows.items():
+                rejected.append((table, number, rows_by_number[number], problems))
+        if not layouts:
+            raise failures[0]
+        report.layout = ", ".join(dict.fromkeys(layouts))
+        return records, rejected
+
+    def _note_layout(self, layout: Layout, report: ImportReport) -> None:
+        table = layout.table
+        for code, params in layout.notes:
+            details = {key: value for key, value in params.items() if key != "value"}
+            report.add(
+                Problem(code, table.file_name, sheet=table.sheet,
+                        value=params.get("value"), params=details)
+            )  # fmt: skip
+        for column in layout.columns:
+            if column.role is Role.IGNORED and column.header:
+                report.add(
+                    Problem("ignored_column", table.file_name, sheet=table.sheet,
+                            column=column.header)
+                )  # fmt: skip
+
+    def _save_rejected(self, path: Path, rejected, options: ImportOptions) -> Path:
+        folder = options.rejected_dir or Path.cwd()
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{path.stem}.rejected.csv"
+        with target.open("w", newline="", encoding="utf-8-sig") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["sheet", "row", "problems", "cells..."])
+            for table, number, cells, problems in rejected:
+                reasons = "; ".join(f"{p.code}: {p.message('id')}" for p in problems)
+                writer.writerow(
+                    [table.sheet or "", number, reasons,
+                     *("" if cell is None else cell for cell in cells)]
+                )  # fmt: skip
+        return target
+
+    def _write(self, path, options: ImportOptions, records: list[Record], report) -> None:
+        values = [
+            NewValue(r.indicator, r.area, r.year, r.disaggregation, options.source,
+                     r.value, r.is_derived)
+            for r in records
+        ]  # fmt: skip
+        result = write_values(
+            self.db,
+            values,
+            user=self.user,
+            status=options.status,
+            channel=options.channel,
+            file_name=path.name,
+            reason=options.reason or f"import {path.name}",
+            file_digest=file_sha256(path),
+            options=options.as_record(),
+        )
+        report.import_id = result.import_id
+        report.added, report.changed = result.added, result.changed
+        report.unchanged = result.unchanged
+        report.outcome = "written"
+        logger.info(
+            "imported %s as import %d: %d added, %d changed, %d unchanged",
+            path.name, result.import_id, result.added, result.changed, result.unchanged,
+        )  # fmt: skip
+
+
+__all__ = ["ImportOptions", "ImportReport", "Importer"]

@@ -1,0 +1,226 @@
+"""Reading input files into grids of cells.
+
+Supported: CSV and text files in any common delimiter and encoding, XLSX
+workbooks, old binary XLS workbooks, and HTML tables, including the HTML that
+the BPS web site saves with an ``.xls`` extension.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from p3bm.errors import InputFileError
+
+DELIMITERS = (",", ";", "\t", "|")
+_XLSX_MAGIC = b"PK\x03\x04"
+_XLS_MAGIC = b"\xd0\xcf\x11\xe0"
+_ENCODINGS = ("utf-8-sig", "cp1252")
+
+
+@dataclass
+class RawTable:
+    """The cells of one sheet or table, with the file row number of each row."""
+
+    file_name: str
+    sheet: str | None
+    rows: list[list[object]]
+    row_numbers: list[int]
+    title_lines: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.file_name} [{self.sheet}]" if self.sheet else self.file_name
+
+
+def read_tables(path: Path, sheet: str | None = None) -> list[RawTable]:
+    """Read every non-empty table of a file.
+
+    Raises InputFileError when the file is missing, empty or of an unknown
+    format.
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputFileError(
+            f"File {path} does not exist.",
+            hint="Check the path and try again.",
+            indonesian=(f"Berkas {path} tidak ada.", "Periksa jalurnya."),
+        ) from None
+    except OSError as exc:
+        raise InputFileError(f"Cannot read {path}: {exc.strerror}.") from None
+    if not data.strip():
+        raise InputFileError(
+            f"File {path.name} is empty.", indonesian=(f"Berkas {path.name} kosong.", None)
+        )
+    if data.startswith(_XLSX_MAGIC):
+        tables = _read_xlsx(path, sheet)
+    elif data.startswith(_XLS_MAGIC):
+        tables = _read_xls(path, sheet)
+    elif _looks_like_html(data):
+        tables = _read_html(path.name, data)
+    else:
+        tables = [_read_csv(path.name, data)]
+    tables = [table for table in tables if _has_cells(table)]
+    if not tables:
+        raise InputFileError(
+            f"File {path.name} has no table with values.",
+            indonesian=(f"Berkas {path.name} tidak berisi tabel bernilai.", None),
+        )
+    return tables
+
+
+def _has_cells(table: RawTable) -> bool:
+    return any(any(_is_filled(cell) for cell in row) for row in table.rows)
+
+
+def _is_filled(cell: object) -> bool:
+    return cell is not None and str(cell).strip() != ""
+
+
+def _looks_like_html(data: bytes) -> bool:
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<html", b"<!doctype html", b"<table", b"<?xml")) and (
+        b"<table" in data[:200000].lower()
+    )
+
+
+def decode_text(name: str, data: bytes) -> str:
+    """Decode bytes as UTF-8 (with or without BOM), else as Windows-1252."""
+    for encoding in _ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputFileError(f"File {name} is neither UTF-8 nor Windows-1252 text.")
+
+
+def detect_delimiter(lines: list[str]) -> str:
+    """The delimiter that splits the sample lines into the most consistent columns."""
+    best, best_score = ",", -1.0
+    for delimiter in DELIMITERS:
+        widths = [
+            len(row) for row in csv.reader(lines, delimiter=delimiter) if any(row)
+        ]
+        if not widths:
+            continue
+        width, count = Counter(widths).most_common(1)[0]
+        if width < 2:
+            continue
+        score = count / len(widths) + width / 1000
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _read_csv(name: str, data: bytes) -> RawTable:
+    if b"\x00" in data[:4096]:
+        raise InputFileError(
+            f"File {name} is binary, not a CSV, XLSX or HTML table.",
+            hint="Save it as CSV (UTF-8) or XLSX and import that.",
+            indonesian=(
+                f"Berkas {name} berformat biner, bukan CSV, XLSX atau tabel HTML.",
+                "Simpan sebagai CSV (UTF-8) atau XLSX lalu impor lagi.",
+            ),
+        )
+    text = decode_text(name, data)
+    sample = [line for line in text.splitlines()[:60] if line.strip()]
+    delimiter = detect_delimiter(sample)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[object]] = []
+    numbers: list[int] = []
+    try:
+        for row in reader:
+            rows.append(row)  # type: ignore[arg-type]
+            numbers.append(reader.line_num)
+    except csv.Error as exc:
+        raise InputFileError(
+            f"File {name} is not valid CSV near line {reader.line_num}: {exc}."
+        ) from None
+    return RawTable(name, None, rows, numbers)
+
+
+def _xlsx_cell(value: object) -> object:
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> list[RawTable]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for damaged files
+        raise InputFileError(f"Cannot open workbook {path.name}: {exc}.") from None
+    try:
+        sheets = workbook.worksheets
+        if sheet is not None:
+            sheets = [ws for ws in sheets if ws.title == sheet]
+            if not sheets:
+                names = ", ".join(ws.title for ws in workbook.worksheets)
+                raise InputFileError(
+                    f"Workbook {path.name} has no sheet {sheet!r}.",
+                    hint=f"Its sheets are: {names}.",
+                )
+        tables = []
+        for worksheet in sheets:
+            if getattr(worksheet, "sheet_state", "visible") != "visible":
+                continue
+            rows = [
+                [_xlsx_cell(value) for value in row]
+                for row in worksheet.iter_rows(values_only=True)
+            ]
+            tables.append(
+                RawTable(path.name, worksheet.title, rows, list(range(1, len(rows) + 1)))
+            )
+        return tables
+    finally:
+        workbook.close()
+
+
+def _read_xls(path: Path, sheet: str | None) -> list[RawTable]:
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path))
+    except xlrd.XLRDError as exc:
+        raise InputFileError(f"Cannot open workbook {path.name}: {exc}.") from None
+    tables = []
+    for worksheet in book.sheets():
+        if sheet is not None and worksheet.name != sheet:
+            continue
+        rows = [
+            [_xls_value(cell, book.datemode) for cell in worksheet.row(index)]
+            for index in range(worksheet.nrows)
+        ]
+        tables.append(
+            RawTable(path.name, worksheet.name, rows, list(range(1, len(rows) + 1)))
+        )
+    return tables
+
+
+def _xls_value(cell, datemode: int) -> object:
+    import xlrd
+
+    if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+        return None
+    if cell.ctype == xlrd.XL_CELL_TEXT:
+        return cell.value.strip()
+    if cell.ctype == xlrd.XL_CELL_DATE:
+        return xlrd.xldate_as_datetime(cell.value, datemode)
+    if cell.ctype == xlrd.XL_CELL_ERROR:
+        return None
+    return cell.value
+
+
+def _read_html(name: str, data: bytes) -> list[RawTable]:
+    from p3bm.imports.html_tables import html_tables
+
+    return [
+        RawTable(name, label, rows, list(range(1, len(rows) + 1)), titles)
+        for label, rows, titles in html_tables(name, data)
+    ]

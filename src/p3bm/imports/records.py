@@ -1,0 +1,449 @@
+"""Turning the rows of a recognised table into checked observations.
+
+Every problem is recorded with its row and column, and checking goes on after
+the first one, so the user sees all of them at once. A row with any error is
+rejected whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from p3bm.areas import codes
+from p3bm.areas.index import AreaIndex
+from p3bm.areas.names import name_key
+from p3bm.areas.registry import Area
+from p3bm.catalogue import Catalogue, Indicator
+from p3bm.imports import units
+from p3bm.imports.layout import (
+    CATEGORIES,
+    COMPLETE_CATEGORIES,
+    TOTAL_WORDS,
+    YES_NO_WORDS,
+    Column,
+    Layout,
+    Role,
+    header_key,
+)
+from p3bm.imports.numbers import (
+    MISSING,
+    NOT_APPLICABLE,
+    AmbiguousNumber,
+    Convention,
+    detect_convention,
+    parse_number,
+    parse_year,
+)
+from p3bm.imports.area_resolution import AreaResolver
+from p3bm.imports.problems import ERROR, ImportReport, Problem
+
+
+
+@dataclass
+class Record:
+    """One checked value, ready to be written."""
+
+    indicator: str
+    area: str
+    year: int
+    disaggregation: str
+    value: float | None
+    row: int
+    is_derived: bool = False
+
+    @property
+    def key(self) -> tuple[str, str, int, str]:
+        return (self.indicator, self.area, self.year, self.disaggregation)
+
+
+def disaggregation_text(pairs: dict[str, str]) -> str:
+    """Canonical text of a disaggregation: ``sex=female``; empty for a total."""
+    return ";".join(f"{key}={value}" for key, value in sorted(pairs.items()) if value)
+
+
+def parse_disaggregation(text: str) -> dict[str, str]:
+    if not text:
+        return {}
+    return dict(part.split("=", 1) for part in text.split(";"))
+
+
+def _category(dimension: str, cell: object) -> str:
+    key = header_key(cell)
+    if key in TOTAL_WORDS:
+        return ""
+    if key in CATEGORIES and CATEGORIES[key][0] == dimension:
+        return CATEGORIES[key][1]
+    return key
+
+
+class RowReader:
+    """Reads the data rows of one table according to its layout."""
+
+    def __init__(
+        self,
+        layout: Layout,
+        catalogue: Catalogue,
+        index: AreaIndex,
+        report: ImportReport,
+    ) -> None:
+        self.layout = layout
+        self.table = layout.table
+        self.catalogue = catalogue
+        self.index = index
+        self.report = report
+        self.records: list[Record] = []
+        self.rejected_rows: dict[int, list[Problem]] = {}
+        self.missing_cells = 0
+        self._seen: dict[tuple[str, str, int, str], Record] = {}
+        self._conventions = self._detect_conventions()
+        self.resolver = AreaResolver(index, layout.columns, self._kota_cores_by_column())
+        self._noted_kabupaten: set[str] = set()
+        self._notes: set[tuple[str, str, str]] = set()
+
+    # -- setup -------------------------------------------------------------
+
+    def _data_rows(self):
+        start = self.layout.header_row + 1
+        rows, numbers = self.table.rows, self.table.row_numbers
+        for position in range(start, len(rows)):
+            yield numbers[position], rows[position]
+
+    def _detect_conventions(self) -> dict[int, Convention]:
+        result = {}
+        for column in self.layout.value_columns:
+            cells = (
+                row[column.index]
+                for _, row in self._data_rows()
+                if column.index < len(row)
+            )
+            result[column.index] = detect_convention(cells)
+        return result
+
+    def _kota_cores_by_column(self) -> dict[int, set[str]]:
+        result: dict[int, set[str]] = {}
+        for column in self.layout.of_role(Role.AREA_NAME):
+            cores = set()
+            for _, row in self._data_rows():
+                if column.index < len(row) and row[column.index]:
+                    key = name_key(str(row[column.index]))
+                    if key.kind == "kota":
+                        cores.add(key.core)
+            result[column.index] = cores
+        return result
+
+    # -- problems ----------------------------------------------------------
+
+    def _problem(
+        self,
+        code: str,
+        row: int | None,
+        column: Column | None,
+        value: object,
+        **params: object,
+    ) -> Problem:
+        problem = Problem(
+            code=code,
+            file=self.table.file_name,
+            sheet=self.table.sheet,
+            row=row,
+            column=column.header if column is not None else None,
+            value=value,
+            params=params,
+        )
+        self.report.add(problem)
+        if problem.severity == ERROR and row is not None:
+            self.rejected_rows.setdefault(row, []).append(problem)
+        return problem
+
+    # -- rows --------------------------------------------------------------
+
+    def read(self) -> list[Record]:
+        """Check every data row and return the valid records."""
+        for number, row in self._data_rows():
+            if not any(cell is not None and str(cell).strip() for cell in row):
+                continue
+            self.report.rows_read += 1
+            row_records = self._read_row(number, row)
+            if number not in self.rejected_rows:
+                self._accept(row_records)
+        self._drop_rejected()
+        if self.missing_cells:
+            self.report.add(
+                Problem("missing_values", self.table.file_name, sheet=self.table.sheet,
+                        params={"count": self.missing_cells})  # fmt: skip
+            )
+        return self.records
+
+    def _cell(self, row: list[object], column: Column) -> object:
+        return row[column.index] if column.index < len(row) else None
+
+    def _read_row(self, number: int, row: list[object]) -> list[Record]:
+        values = [(c, self._cell(row, c)) for c in self.layout.value_columns]
+        has_value = any(
+            cell is not None and str(cell).strip() not in ("", "-") for _, cell in values
+        )
+        area = self._row_area(number, row, has_value)
+        if not has_value:
+            return []
+        year = self._row_year(number, row)
+        indicator = self._row_indicator(number, row)
+        disaggregation = self._row_disaggregation(row)
+        unit = self._row_unit(row)
+        records = []
+        for column, cell in values:
+            record = self._read_value(
+                number, column, cell, area, year, indicator, disaggregation, unit
+            )
+            if record is not None:
+                records.append(record)
+        return records
+
+    def _row_year(self, number: int, row: list[object]) -> int | None:
+        if self.layout.fixed_year is not None:
+            return self.layout.fixed_year
+        columns = self.layout.of_role(Role.YEAR)
+        if not columns:
+            return None
+        cell = self._cell(row, columns[0])
+        year = parse_year(cell)
+        if year is None:
+            self._problem("invalid_year", number, columns[0], cell)
+        return year
+
+    def _row_indicator(self, number: int, row: list[object]) -> Indicator | None:
+        if self.layout.fixed_indicator is not None:
+            return self.layout.fixed_indicator
+        columns = self.layout.of_role(Role.INDICATOR)
+        if not columns:
+            return None
+        cell = self._cell(row, columns[0])
+        text = "" if cell is None else str(cell)
+        indicator = self.catalogue.match_exact(text) or self.catalogue.match_phrase(text)
+        if indicator is None:
+            self._problem("unknown_indicator", number, columns[0], cell)
+        return indicator
+
+    def _row_disaggregation(self, row: list[object]) -> dict[str, str]:
+        pairs = {}
+        for column in self.layout.of_role(Role.DISAGGREGATION):
+            cell = self._cell(row, column)
+            if cell is not None and str(cell).strip():
+                pairs[column.dimension or "group"] = _category(column.dimension or "", cell)
+        return pairs
+
+    def _row_unit(self, row: list[object]) -> str | None:
+        columns = self.layout.of_role(Role.UNIT)
+        if not columns:
+            return None
+        cell = self._cell(row, columns[0])
+        return str(cell).strip() if cell is not None and str(cell).strip() else None
+
+    # -- areas -------------------------------------------------------------
+
+    def _row_area(self, number: int, row: list[object], has_value: bool) -> Area | None:
+        if self.layout.fixed_area is not None:
+            return self.index.by_code_map[self.layout.fixed_area]
+        code_cells = tuple(
+            (c.index, self._cell(row, c)) for c in self.layout.of_role(Role.AREA_CODE)
+        )
+        name_cells = tuple(
+            (c.index, self._cell(row, c)) for c in self.layout.of_role(Role.AREA_NAME)
+        )
+        if not any(cell not in (None, "") for _, cell in code_cells + name_cells):
+            if has_value:
+                self._problem("missing_area", number, None, None)
+            return None
+        area, findings = self.resolver.resolve(code_cells, name_cells)
+        for finding in findings:
+            column = self.layout.columns[finding.column_index]
+            if finding.code == "bare_name_is_kabupaten":
+                if finding.value not in self._noted_kabupaten:
+                    self._noted_kabupaten.add(str(finding.value))
+                    self._problem(finding.code, None, column, finding.value)
+                continue
+            self._problem(finding.code, number, column, finding.value, **finding.params)
+        return area
+
+    # -- values ------------------------------------------------------------
+
+    def _read_value(
+        self,
+        number: int,
+        column: Column,
+        cell: object,
+        area: Area | None,
+        year: int | None,
+        indicator: Indicator | None,
+        disaggregation: dict[str, str],
+        unit: str | None,
+    ) -> Record | None:
+        indicator = column.indicator or indicator
+        year = column.year or year
+        if column.category is not None:
+            dimension, category = column.category
+            disaggregation = dict(disaggregation)
+            if dimension:
+                disaggregation[dimension] = category
+        value = self._parse_value(number, column, cell, indicator)
+        if value is MISSING:
+            self.missing_cells += 1
+            return None
+        if area is None or indicator is None or year is None or value is None:
+            if year is None and not self.layout.of_role(Role.YEAR):
+                self._problem("missing_year", number, column, cell)
+            return None
+        number_value = None if value is NOT_APPLICABLE else float(value)  # type: ignore[arg-type]
+        if number_value is not None:
+            number_value = self._convert_unit(number, column, number_value, unit, indicator)
+            if number_value is None:
+                return None
+            if number_value == 0 and self._zero_is_missing(number, column, area, year, indicator):
+                return None
+            if not self._within_range(number, column, cell, number_value, indicator):
+                return None
+        if area.level > indicator.lowest_level:
+            self._problem(
+                "below_lowest_level", number, column, cell,
+                indicator=indicator.code,
+                lowest=codes.LEVEL_NAMES[indicator.lowest_level],
+                area=f"{area.name} ({area.code})",
+            )  # fmt: skip
+            return None
+        return Record(
+            indicator.code, area.code, year, disaggregation_text(disaggregation),
+            number_value, number,
+        )  # fmt: skip
+
+    def _parse_value(self, number: int, column: Column, cell: object, indicator):
+        if (
+            indicator is not None
+            and indicator.minimum == 0
+            and indicator.maximum == 1
+            and isinstance(cell, str)
+            and cell.strip().lower() in YES_NO_WORDS
+        ):
+            return YES_NO_WORDS[cell.strip().lower()]
+        try:
+            return parse_number(cell, self._conventions.get(column.index, Convention.UNKNOWN))
+        except AmbiguousNumber:
+            self._problem("ambiguous_number", number, column, cell)
+        except ValueError:
+            self._problem("invalid_number", number, column, cell)
+        return None
+
+    def _convert_unit(self, number, column, value, unit, indicator) -> float | None:
+        if unit is None:
+            return value
+        factor = units.conversion_factor(unit, indicator.unit)
+        if factor is not None:
+            if factor != 1.0:
+                self._note_once("unit_converted", unit, indicator, factor)
+            return value * factor
+        if not units.is_compatible(unit, indicator.unit):
+            self._problem(
+                "unit_mismatch", number, None, unit,
+                indicator=indicator.code, unit=indicator.unit,
+            )  # fmt: skip
+            return None
+        self._note_once("unknown_unit", unit, indicator, None)
+        return value
+
+    def _note_once(self, code: str, unit: str, indicator: Indicator, factor) -> None:
+        marker = (code, unit, indicator.code)
+        if marker in self._notes:
+            return
+        self._notes.add(marker)
+        params = {"unit": indicator.unit}
+        if factor is not None:
+            params["factor"] = f"{factor:g}"
+        self.report.add(
+            Problem(code, self.table.file_name, sheet=self.table.sheet, value=unit,
+                    params=params)  # fmt: skip
+        )
+
+    def _zero_is_missing(self, number, column, area: Area, year: int, indicator) -> bool:
+        if area.valid_from is not None and year < area.valid_from:
+            self._problem(
+                "zero_before_area_existed", number, column, 0,
+                area=f"{area.name} ({area.code})", year=year, valid_from=area.valid_from,
+            )  # fmt: skip
+            return True
+        if indicator.zero_means_missing:
+            self._problem("zero_means_missing", number, column, 0, indicator=indicator.code)
+            return True
+        return False
+
+    def _within_range(self, number, column, cell, value: float, indicator) -> bool:
+        if indicator.minimum is not None and value < indicator.minimum:
+            self._problem(
+                "below_minimum", number, column, cell,
+                limit=f"{indicator.minimum:g}", indicator=indicator.code,
+            )  # fmt: skip
+            return False
+        if indicator.maximum is not None and value > indicator.maximum:
+            self._problem(
+                "above_maximum", number, column, cell,
+                limit=f"{indicator.maximum:g}", indicator=indicator.code,
+            )  # fmt: skip
+            return False
+        return True
+
+    # -- duplicates and totals ---------------------------------------------
+
+    def _accept(self, records: list[Record]) -> None:
+        for record in records:
+            earlier = self._seen.get(record.key)
+            if earlier is None:
+                self._seen[record.key] = record
+                self.records.append(record)
+            elif earlier.value == record.value:
+                self._problem("repeated_duplicate", record.row, None, record.value,
+                              other_row=earlier.row)  # fmt: skip
+            else:
+                self._problem(
+                    "conflicting_duplicate", record.row, None, record.value,
+                    indicator=record.indicator, area=record.area, year=record.year,
+                    disaggregation=f" ({record.disaggregation})" if record.disaggregation else "",
+                    other=earlier.value, other_row=earlier.row,
+                )  # fmt: skip
+
+    def _drop_rejected(self) -> None:
+        if not self.rejected_rows:
+            return
+        rejected = set(self.rejected_rows)
+        self.records = [record for record in self.records if record.row not in rejected]
+        self._seen = {record.key: record for record in self.records}
+
+
+def derive_totals(records: list[Record], catalogue: Catalogue) -> list[Record]:
+    """Totals for summable indicators given only by category (men and women).
+
+    A total is derived only when every category of a fixed dimension is
+    present and no total was given; it is marked as derived.
+    """
+    groups: dict[tuple[str, str, int, str, str], dict[str, Record]] = {}
+    given = {record.key for record in records}
+    for record in records:
+        if not record.disaggregation or record.value is None:
+            continue
+        indicator = catalogue.by_code.get(record.indicator)
+        if indicator is None or indicator.aggregation != "sum":
+            continue
+        pairs = parse_disaggregation(record.disaggregation)
+        for dimension, category in pairs.items():
+            if dimension not in COMPLETE_CATEGORIES:
+                continue
+            rest = disaggregation_text({k: v for k, v in pairs.items() if k != dimension})
+            key = (record.indicator, record.area, record.year, rest, dimension)
+            groups.setdefault(key, {})[category] = record
+    derived = []
+    for (indicator, area, year, rest, dimension), members in groups.items():
+        if set(members) != COMPLETE_CATEGORIES[dimension]:
+            continue
+        if (indicator, area, year, rest) in given:
+            continue
+        total = sum(member.value for member in members.values())  # type: ignore[misc]
+        first_row = min(member.row for member in members.values())
+        derived.append(Record(indicator, area, year, rest, total, first_row, True))
+        given.add((indicator, area, year, rest))
+    return derived

@@ -1,0 +1,339 @@
+"""Stored observations: writing them with their history, and reading them back.
+
+An observation is (indicator, area, year, disaggregation, source) with a value.
+A NULL value means "not applicable"; a value not yet reported has no row.
+Every insert, change and status change adds a row to ``observation_change``
+with who, when, why, through which channel and from which file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from p3bm.storage import bulk
+from p3bm.storage.database import Database
+from p3bm.storage.schema import import_run, observation, observation_change
+
+STATUSES = ("draft", "submitted", "returned", "verified", "published")
+CHANNELS = ("file", "form", "api", "cli", "system")
+_STAGE = "p3bm_stage"
+_STAGE_COLUMNS = (
+    ("indicator_code", "TEXT"),
+    ("area_code", "TEXT"),
+    ("year", "INTEGER"),
+    ("disaggregation", "TEXT"),
+    ("source", "TEXT"),
+    ("value", "REAL"),
+    ("is_derived", "BOOLEAN"),
+)
+# Serialises concurrent imports on PostgreSQL, so that two imports of the
+# same key cannot both insert it.
+_IMPORT_LOCK_ID = 0x50334D01
+
+
+@dataclass(frozen=True)
+class NewValue:
+    """A value to store for one observation key."""
+
+    indicator: str
+    area: str
+    year: int
+    disaggregation: str
+    source: str
+    value: float | None
+    is_derived: bool = False
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    import_id: int
+    added: int
+    changed: int
+    unchanged: int
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _differs(connection: Connection, left: str, right: str) -> str:
+    """NULL-safe inequality; SQLite before 3.39 lacks IS DISTINCT FROM."""
+    if connection.dialect.name == "sqlite":
+        return f"{left} IS NOT {right}"
+    return f"{left} IS DISTINCT FROM {right}"
+
+
+_JOIN = (
+    "o.indicator_code = s.indicator_code AND o.area_code = s.area_code "
+    "AND o.year = s.year AND o.disaggregation = s.disaggregation "
+    "AND o.source = s.source"
+)
+
+
+def _timestamp_params(**values: object) -> list[sa.BindParameter]:
+    return [
+        sa.bindparam(name, value, type_=sa.DateTime(timezone=True))
+        for name, value in values.items()
+    ]
+
+
+def write_values(
+    db: Database,
+    values: Sequence[NewValue],
+    *,
+    user: str,
+    status: str,
+    channel: str,
+    file_name: str,
+    reason: str | None = None,
+    file_digest: str | None = None,
+    options: dict | None = None,
+) -> WriteResult:
+    """Insert new values and change differing ones in one transaction.
+
+    Unchanged values are left alone, so writing the same values twice changes
+    nothing. Returns the import's id and counts.
+    """
+    now = utc_now()
+    with db.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _IMPORT_LOCK_ID}
+            )
+        import_id = connection.execute(
+            import_run.insert()
+            .values(
+                file_name=file_name, file_sha256=file_digest, started_at=now,
+                user_name=user, channel=channel, options=options, outcome="running",
+                added=0, changed=0, unchanged=0, rejected=0,
+            )  # fmt: skip
+            .returning(import_run.c.id)
+        ).scalar_one()
+        bulk.create_temporary_table(connection, _STAGE, _STAGE_COLUMNS)
+        bulk.insert_rows(
+            connection,
+            _STAGE,
+            [name for name, _ in _STAGE_COLUMNS],
+            (
+                (v.indicator, v.area, v.year, v.disaggregation, v.source, v.value,
+                 v.is_derived)
+                for v in values
+            ),  # fmt: skip
+        )
+        if connection.dialect.name == "postgresql":
+            bulk.analyze(connection, _STAGE)
+        added, changed, unchanged = _count_changes(connection)
+        params = {
+            "user": user, "status": status, "channel": channel, "file": file_name,
+            "reason": reason, "import_id": import_id,
+        }  # fmt: skip
+        _apply_changes(connection, params, now)
+        _insert_new(connection, params, now)
+        connection.execute(
+            import_run.update()
+            .where(import_run.c.id == import_id)
+            .values(
+                finished_at=utc_now(), outcome="written", added=added,
+                changed=changed, unchanged=unchanged,
+            )  # fmt: skip
+        )
+        connection.execute(sa.text(f"DROP TABLE {_STAGE}"))
+    return WriteResult(import_id, added, changed, unchanged)
+
+
+def _count_changes(connection: Connection) -> tuple[int, int, int]:
+    differs = _differs(connection, "o.value", "s.value")
+    row = connection.execute(
+        sa.text(
+            "SELECT "
+            "COALESCE(SUM(CASE WHEN o.id IS NULL THEN 1 ELSE 0 END), 0), "
+            f"COALESCE(SUM(CASE WHEN o.id IS NOT NULL AND {differs} THEN 1 ELSE 0 END), 0), "
+            f"COALESCE(SUM(CASE WHEN o.id IS NOT NULL AND NOT ({differs}) THEN 1 ELSE 0 END), 0) "
+            f"FROM {_STAGE} s LEFT JOIN observation o ON {_JOIN}"
+        )
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def _apply_changes(connection: Connection, params: dict, now: datetime) -> None:
+    differs = _differs(connection, "o.value", "s.value")
+    history = sa.text(
+        "INSERT INTO observation_change (observation_id, indicator_code, area_code, "
+        "year, disaggregation, source, action, old_value, new_value, old_status, "
+        "new_status, changed_at, changed_by, reason, channel, source_file, import_id) "
+        "SELECT o.id, o.indicator_code, o.area_code, o.year, o.disaggregation, "
+        "o.source, 'update', o.value, s.value, o.status, :status, :now, :user, "
+        ":reason, :channel, :file, :import_id "
+        f"FROM {_STAGE} s JOIN observation o ON {_JOIN} WHERE {differs}"
+    ).bindparams(*_timestamp_params(now=now))
+    connection.execute(history, params)
+    target_differs = _differs(connection, "observation.value", "s.value")
+    update = sa.text(
+        "UPDATE observation SET value = s.value, status = :status, "
+        "is_derived = s.is_derived, version = observation.version + 1, "
+        "updated_at = :now, updated_by = :user, import_id = :import_id "
+        f"FROM {_STAGE} s WHERE observation.indicator_code = s.indicator_code "
+        "AND observation.area_code = s.area_code AND observation.year = s.year "
+        "AND observation.disaggregation = s.disaggregation "
+        f"AND observation.source = s.source AND {target_differs}"
+    ).bindparams(*_timestamp_params(now=now))
+    connection.execute(update, params)
+
+
+def _insert_new(connection: Connection, params: dict, now: datetime) -> None:
+    insert = sa.text(
+        "INSERT INTO observation (indicator_code, area_code, year, disaggregation, "
+        "source, value, status, is_derived, version, updated_at, updated_by, "
+        "import_id) "
+        "SELECT s.indicator_code, s.area_code, s.year, s.disaggregation, s.source, "
+        "s.value, :status, s.is_derived, 1, :now, :user, :import_id "
+        f"FROM {_STAGE} s WHERE NOT EXISTS (SELECT 1 FROM observation o WHERE {_JOIN})"
+    ).bindparams(*_timestamp_params(now=now))
+    connection.execute(insert, params)
+    history = sa.text(
+        "INSERT INTO observation_change (observation_id, indicator_code, area_code, "
+        "year, disaggregation, source, action, old_value, new_value, old_status, "
+        "new_status, changed_at, changed_by, reason, channel, source_file, import_id) "
+        "SELECT o.id, o.indicator_code, o.area_code, o.year, o.disaggregation, "
+        "o.source, 'insert', NULL, o.value, NULL, o.status, :now, :user, :reason, "
+        ":channel, :file, :import_id "
+        "FROM observation o WHERE o.import_id = :import_id AND o.version = 1"
+    ).bindparams(*_timestamp_params(now=now))
+    connection.execute(history, params)
+
+
+@dataclass(frozen=True)
+class StoredValue:
+    """An observation as stored."""
+
+    indicator: str
+    area: str
+    year: int
+    disaggregation: str
+    source: str
+    value: float | None
+    status: str
+    is_derived: bool
+    version: int
+    updated_at: datetime
+    updated_by: str
+
+    def to_dict(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "indicator": self.indicator,
+            "area": self.area,
+            "year": self.year,
+            "value": self.value,
+        }
+        if self.disaggregation:
+            for part in self.disaggregation.split(";"):
+                key, _, category = part.partition("=")
+                data[key] = category
+        data["source"] = self.source
+        data["status"] = self.status
+        data["is_derived"] = self.is_derived
+        return data
+
+
+def query_values(
+    connection: Connection,
+    *,
+    indicators: Iterable[str] | None = None,
+    areas: Iterable[str] | None = None,
+    years: Iterable[int] | None = None,
+    statuses: Iterable[str] | None = None,
+    include_disaggregated: bool = True,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[StoredValue]:
+    """Stored observations matching every given filter, in a stable order."""
+    query = sa.select(
+        observation.c.indicator_code, observation.c.area_code, observation.c.year,
+        observation.c.disaggregation, observation.c.source, observation.c.value,
+        observation.c.status, observation.c.is_derived, observation.c.version,
+        observation.c.updated_at, observation.c.updated_by,
+    )  # fmt: skip
+    if indicators is not None:
+        query = query.where(observation.c.indicator_code.in_(list(indicators)))
+    if areas is not None:
+        query = query.where(observation.c.area_code.in_(list(areas)))
+    if years is not None:
+        query = query.where(observation.c.year.in_(list(years)))
+    if statuses is not None:
+        query = query.where(observation.c.status.in_(list(statuses)))
+    if not include_disaggregated:
+        query = query.where(observation.c.disaggregation == "")
+    query = query.order_by(
+        observation.c.indicator_code, observation.c.area_code, observation.c.year,
+        observation.c.disaggregation, observation.c.source,
+    )  # fmt: skip
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    return [StoredValue(*row) for row in connection.execute(query)]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of a value's history."""
+
+    indicator: str
+    area: str
+    year: int
+    disaggregation: str
+    source: str
+    action: str
+    old_value: float | None
+    new_value: float | None
+    old_status: str | None
+    new_status: str | None
+    changed_at: datetime
+    changed_by: str
+    reason: str | None
+    channel: str
+    source_file: str | None
+
+    def to_dict(self) -> dict[str, object]:
+        data = dict(self.__dict__)
+        data["changed_at"] = self.changed_at.isoformat()
+        return data
+
+
+def value_history(
+    connection: Connection,
+    *,
+    indicator: str | None = None,
+    area: str | None = None,
+    year: int | None = None,
+    user: str | None = None,
+) -> list[Change]:
+    """History entries, oldest first, for a value or for a user's activity."""
+    c = observation_change.c
+    query = sa.select(
+        c.indicator_code, c.area_code, c.year, c.disaggregation, c.source, c.action,
+        c.old_value, c.new_value, c.old_status, c.new_status, c.changed_at,
+        c.changed_by, c.reason, c.channel, c.source_file,
+    ).order_by(c.id)  # fmt: skip
+    if indicator is not None:
+        query = query.where(c.indicator_code == indicator)
+    if area is not None:
+        query = query.where(c.area_code == area)
+    if year is not None:
+        query = query.where(c.year == year)
+    if user is not None:
+        query = query.where(c.changed_by == user)
+    return [Change(*row) for row in connection.execute(query)]

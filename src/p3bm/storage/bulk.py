@@ -1,0 +1,74 @@
+"""Fast loading of many rows: COPY on PostgreSQL, executemany on SQLite.
+
+Both functions run inside the caller's transaction. Values are always passed
+as parameters or through COPY, never formatted into SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+_IDENTIFIER_OK = set("abcdefghijklmnopqrstuvwxyz_0123456789")
+
+
+def _quote_identifier(name: str) -> str:
+    # Table and column names come from this package, never from input; the
+    # check makes sure of it.
+    if not name or set(name) - _IDENTIFIER_OK:
+        raise ValueError(f"invalid SQL identifier {name!r}")
+    return name
+
+
+def insert_rows(
+    connection: Connection,
+    table_name: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[object]],
+) -> None:
+    """Append rows (tuples in the order of ``columns``) to a table."""
+    table = _quote_identifier(table_name)
+    names = ", ".join(_quote_identifier(column) for column in columns)
+    dbapi = connection.connection.dbapi_connection
+    if connection.dialect.name == "postgresql":
+        cursor = dbapi.cursor()
+        with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    placeholders = ", ".join("?" for _ in columns)
+    cursor = dbapi.cursor()
+    cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
+
+
+def create_temporary_table(
+    connection: Connection, table_name: str, columns: Sequence[tuple[str, str]]
+) -> None:
+    """Create an empty temporary table that lives until the transaction ends.
+
+    ``columns`` pairs a column name with a portable SQL type (TEXT, INTEGER,
+    REAL, BOOLEAN).
+    """
+    table = _quote_identifier(table_name)
+    body = ", ".join(
+        f"{_quote_identifier(name)} {_portable_type(connection, kind)}"
+        for name, kind in columns
+    )
+    connection.execute(sa.text(f"DROP TABLE IF EXISTS {table}"))
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text(f"CREATE TEMPORARY TABLE {table} ({body})"))
+    else:
+        connection.execute(sa.text(f"CREATE TEMP TABLE {table} ({body})"))
+
+
+def _portable_type(connection: Connection, kind: str) -> str:
+    if connection.dialect.name == "postgresql":
+        return {"REAL": "DOUBLE PRECISION"}.get(kind, kind)
+    return kind
+
+
+def analyze(connection: Connection, table_name: str) -> None:
+    """Refresh the planner's statistics after a large load."""
+    connection.execute(sa.text(f"ANALYZE {_quote_identifier(table_name)}"))

@@ -1,0 +1,169 @@
+"""Tables of the P3BM database, as SQLAlchemy Core metadata.
+
+The migrations create and upgrade these tables; this module is what the
+queries use. Codes are strings: Kemendagri area codes with dots (``32.75.01``),
+indicator codes (``P0``) and SKPD codes (``DINKES``).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+meta = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+area = sa.Table(
+    "area",
+    metadata,
+    sa.Column("code", sa.String(16), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("level", sa.SmallInteger, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("parent_code", sa.String(16), sa.ForeignKey("area.code")),
+    sa.Column("bps_code", sa.String(16)),
+    sa.Column("valid_from", sa.Integer),
+    sa.Column("valid_to", sa.Integer),
+    sa.Column("geometry", sa.Text),
+    sa.Index("ix_area_parent", "parent_code"),
+    sa.Index("ix_area_level", "level"),
+)
+
+area_alias = sa.Table(
+    "area_alias",
+    metadata,
+    sa.Column("area_code", sa.String(16), sa.ForeignKey("area.code"), primary_key=True),
+    sa.Column("alias", sa.String(200), primary_key=True),
+)
+
+crosswalk = sa.Table(
+    "crosswalk",
+    metadata,
+    sa.Column("bps_code", sa.String(16), primary_key=True),
+    sa.Column("kemendagri_code", sa.String(16), nullable=False),
+    sa.Column("level", sa.SmallInteger, nullable=False),
+    sa.Column("bps_name", sa.String(200)),
+    sa.Column("source_file", sa.String(300)),
+)
+
+skpd = sa.Table(
+    "skpd",
+    metadata,
+    sa.Column("code", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("name_en", sa.String(200)),
+)
+
+indicator = sa.Table(
+    "indicator",
+    metadata,
+    sa.Column("code", sa.String(40), primary_key=True),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("name_en", sa.String(300), nullable=False),
+    sa.Column("definition", sa.Text),
+    sa.Column("definition_en", sa.Text),
+    sa.Column("unit", sa.String(80), nullable=False),
+    sa.Column("unit_en", sa.String(80)),
+    sa.Column("polarity", sa.SmallInteger, nullable=False),
+    sa.Column("aggregation", sa.String(20), nullable=False),
+    sa.Column("numerator", sa.String(40)),
+    sa.Column("denominator", sa.String(40)),
+    sa.Column("factor", sa.Float),
+    sa.Column("weight", sa.String(40)),
+    sa.Column("sector", sa.String(40), nullable=False),
+    sa.Column("data_type", sa.String(16), nullable=False),
+    sa.Column("source", sa.String(200)),
+    sa.Column("skpd_code", sa.String(32), sa.ForeignKey("skpd.code")),
+    sa.Column("lowest_level", sa.SmallInteger, nullable=False),
+    sa.Column("frequency_years", sa.SmallInteger, nullable=False),
+    sa.Column("frequency_base_year", sa.Integer),
+    sa.Column("sdg", sa.String(40)),
+    sa.Column("minimum", sa.Float),
+    sa.Column("maximum", sa.Float),
+    sa.Column("zero_means_missing", sa.Boolean, nullable=False),
+    sa.Column("decimals", sa.SmallInteger),
+    sa.Column("method_breaks", sa.JSON),
+    sa.Column("determinants", sa.JSON),
+    sa.Column("aliases", sa.JSON),
+    sa.Column("position", sa.Integer, nullable=False),
+)
+
+import_run = sa.Table(
+    "import_run",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("file_name", sa.String(500), nullable=False),
+    sa.Column("file_sha256", sa.String(64)),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("user_name", sa.String(100), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("options", sa.JSON),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("added", sa.Integer, nullable=False, default=0),
+    sa.Column("changed", sa.Integer, nullable=False, default=0),
+    sa.Column("unchanged", sa.Integer, nullable=False, default=0),
+    sa.Column("rejected", sa.Integer, nullable=False, default=0),
+    sa.Column("rejected_file", sa.String(500)),
+)
+
+observation = sa.Table(
+    "observation",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "indicator_code", sa.String(40), sa.ForeignKey("indicator.code"), nullable=False
+    ),
+    sa.Column("area_code", sa.String(16), sa.ForeignKey("area.code"), nullable=False),
+    sa.Column("year", sa.SmallInteger, nullable=False),
+    sa.Column("disaggregation", sa.String(100), nullable=False, default=""),
+    sa.Column("source", sa.String(100), nullable=False, default=""),
+    # NULL means "not applicable"; a value not yet reported has no row.
+    sa.Column("value", sa.Float),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("is_derived", sa.Boolean, nullable=False, default=False),
+    sa.Column("version", sa.Integer, nullable=False, default=1),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_by", sa.String(100), nullable=False),
+    sa.Column("import_id", sa.Integer, sa.ForeignKey("import_run.id")),
+    sa.UniqueConstraint(
+        "indicator_code",
+        "area_code",
+        "year",
+        "disaggregation",
+        "source",
+        name="uq_observation_key",
+    ),
+    sa.Index("ix_observation_area_year", "area_code", "year"),
+    sa.Index("ix_observation_indicator_year", "indicator_code", "year"),
+)
+
+observation_change = sa.Table(
+    "observation_change",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("observation_id", sa.Integer, nullable=False),
+    sa.Column("indicator_code", sa.String(40), nullable=False),
+    sa.Column("area_code", sa.String(16), nullable=False),
+    sa.Column("year", sa.SmallInteger, nullable=False),
+    sa.Column("disaggregation", sa.String(100), nullable=False),
+    sa.Column("source", sa.String(100), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("old_value", sa.Float),
+    sa.Column("new_value", sa.Float),
+    sa.Column("old_status", sa.String(16)),
+    sa.Column("new_status", sa.String(16)),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("changed_by", sa.String(100), nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("source_file", sa.String(500)),
+    sa.Column("import_id", sa.Integer),
+    sa.Index("ix_observation_change_observation", "observation_id"),
+    sa.Index("ix_observation_change_user", "changed_by", "changed_at"),
+)
