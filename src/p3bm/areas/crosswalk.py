@@ -6,6 +6,10 @@ crosswalk file has, for one or more levels, a column of BPS codes and a column
 of Kemendagri codes, with the level word (``kabupaten_kota``, ``kecamatan``,
 ``desa_kelurahan``) in both headers, for example ``bps_kode_kecamatan`` and
 ``kemendagri_kode_kecamatan``. Rows may repeat a pair (one per year).
+
+A BPS code paired with several Kemendagri codes (a BPS kecamatan whose villages
+Kemendagri splits between two kecamatan) cannot place a value, so it is left
+out of the stored crosswalk and reported.
 """
 
 from __future__ import annotations
@@ -88,46 +92,48 @@ def read_crosswalk(path: Path) -> tuple[dict[str, tuple[str, int]], ImportReport
             f"{path.name}: no pair of BPS and Kemendagri code columns found.",
             hint="Name them like bps_kode_kecamatan and kemendagri_kode_kecamatan.",
         )
-    mapping: dict[str, tuple[str, int]] = {}
-    first_row: dict[str, int] = {}
+    targets: dict[str, dict[str, int]] = {}
+    levels: dict[str, int] = {}
     for position in range(header_row + 1, len(table.rows)):
         row, number = table.rows[position], table.row_numbers[position]
         if not any(cell not in (None, "") for cell in row):
             continue
         report.rows_read += 1
         for level, (bps_index, kemendagri_index) in pairs.items():
-            _read_pair(report, table.file_name, row, number, header, level,
-                       bps_index, kemendagri_index, mapping, first_row)  # fmt: skip
+            pair = _read_pair(report, table.file_name, row, number, header, level,
+                              bps_index, kemendagri_index)  # fmt: skip
+            if pair is not None:
+                targets.setdefault(pair[0], {}).setdefault(pair[1], number)
+                levels[pair[0]] = level
+    mapping = {}
+    for bps, found in targets.items():
+        if len(found) == 1:
+            mapping[bps] = (next(iter(found)), levels[bps])
+            continue
+        listed = ", ".join(f"{code} (row {row})" for code, row in found.items())
+        report.add(Problem("ambiguous_mapping", table.file_name, value=bps,
+                           params={"targets": listed}))  # fmt: skip
     return mapping, report
 
 
 def _read_pair(report, file_name, row, number, header, level, bps_index,
-               kemendagri_index, mapping, first_row) -> None:  # fmt: skip
+               kemendagri_index) -> tuple[str, str] | None:  # fmt: skip
     bps_cell = row[bps_index] if bps_index < len(row) else None
     kemendagri_cell = row[kemendagri_index] if kemendagri_index < len(row) else None
     if bps_cell in (None, "") and kemendagri_cell in (None, ""):
-        return
+        return None
     bps = codes.clean_code_text(bps_cell)
     if not (bps.isdigit() and len(bps) == _BPS_DIGITS[level]):
         report.add(Problem("invalid_bps_code", file_name, number, str(header[bps_index]),
                            bps_cell, params={"digits": _BPS_DIGITS[level]}))  # fmt: skip
-        return
+        return None
     kemendagri = _kemendagri_code(str(kemendagri_cell or ""), level)
     if kemendagri is None:
         report.add(Problem("invalid_kemendagri_code", file_name, number,
                            str(header[kemendagri_index]), kemendagri_cell,
                            params={"level": codes.LEVEL_NAMES[level]}))  # fmt: skip
-        return
-    earlier = mapping.get(bps)
-    if earlier is not None and earlier[0] != kemendagri:
-        report.add(Problem("conflicting_mapping", file_name, number,
-                           str(header[kemendagri_index]), kemendagri,
-                           params={"bps": bps, "other": earlier[0],
-                                   "other_row": first_row[bps]}))  # fmt: skip
-        return
-    if earlier is None:
-        mapping[bps] = (kemendagri, level)
-        first_row[bps] = number
+        return None
+    return bps, kemendagri
 
 
 def import_crosswalk(db: Database, path: Path) -> CrosswalkResult:

@@ -130,11 +130,12 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "{value} bukan kode Kemendagri tingkat {level}",
         "{value} is not a Kemendagri code at level {level}",
     ),
-    "conflicting_mapping": (
-        ERROR,
-        "kode BPS {bps} dipadankan dengan {value}, tetapi baris {other_row} "
-        "memadankannya dengan {other}",
-        "BPS code {bps} maps to {value}, but row {other_row} maps it to {other}",
+    "ambiguous_mapping": (
+        WARNING,
+        "kode BPS {value} dipadankan dengan beberapa kode Kemendagri: {targets}; "
+        "kode ini tidak disimpan karena tidak bisa menempatkan nilai",
+        "BPS code {value} maps to several Kemendagri codes: {targets}; it is not "
+        "stored because it cannot place a value",
     ),
     "invalid_geometry": (
         ERROR,

@@ -1,0 +1,72 @@
+"""Interface labels in Indonesian and English."""
+
+from __future__ import annotations
+
+LABELS: dict[str, tuple[str, str]] = {
+    "title": ("Profil data pembangunan", "Development data profile"),
+    "generated": ("Dibuat", "Generated"),
+    "completeness": ("Kelengkapan data", "Data completeness"),
+    "of_filled": ("dari {expected} indikator, {filled} terisi", "of {expected} indicators, {filled} are filled"),
+    "by_level": ("Menurut tingkat wilayah", "By area level"),
+    "by_sector": ("Menurut sektor", "By sector"),
+    "by_data_type": ("Menurut jenis data", "By data type"),
+    "by_skpd": ("Menurut SKPD", "By SKPD"),
+    "missing": ("Indikator yang belum terisi", "Indicators not yet filled"),
+    "latest_year": ("Tahun terakhir", "Latest year"),
+    "lag": ("Jeda (tahun)", "Lag (years)"),
+    "stale": ("usang", "stale"),
+    "never": ("belum pernah", "never"),
+    "coverage": ("Cakupan sub-wilayah", "Sub-area coverage"),
+    "heatmap": ("Peta panas indikator menurut sub-wilayah", "Heatmap of indicators by sub-area"),
+    "heatmap_note": (
+        "Sel berwarna berisi nilai (makin gelap makin besar dalam barisnya); sel abu-abu belum terisi.",
+        "Coloured cells hold a value (darker is larger within its row); grey cells are empty.",
+    ),
+    "trends": ("Tren kemiskinan", "Poverty trends"),
+    "trend_note": (
+        "Garis penuh: {area}; garis putus-putus: pembanding.",
+        "Solid line: {area}; dashed lines: benchmarks.",
+    ),
+    "maps": ("Peta tematik", "Thematic maps"),
+    "choose_map": ("Pilih indikator", "Choose an indicator"),
+    "no_values_map": ("Belum ada nilai untuk tingkat ini; peta menampilkan batas wilayah.",
+                      "No values at this level yet; the map shows the boundaries."),
+    "quality": ("Peringatan kualitas data", "Data-quality warnings"),
+    "no_quality": ("Tidak ada peringatan.", "No warnings."),
+    "indicator": ("Indikator", "Indicator"),
+    "area": ("Wilayah", "Area"),
+    "year": ("Tahun", "Year"),
+    "value": ("Nilai", "Value"),
+    "unit": ("Satuan", "Unit"),
+    "filled": ("Terisi", "Filled"),
+    "expected": ("Diharapkan", "Expected"),
+    "percent": ("Persen", "Percent"),
+    "sector": ("Sektor", "Sector"),
+    "source": ("Sumber", "Source"),
+    "sources": ("Sumber data", "Data sources"),
+    "message": ("Keterangan", "Details"),
+    "sub_areas": ("Sub-wilayah", "Sub-areas"),
+    "areas": ("Wilayah", "Areas"),
+    "indicators": ("Indikator", "Indicators"),
+    "search": ("Cari", "Search"),
+    "levels": ("Tingkat", "Level"),
+    "no_data": ("Belum ada data untuk wilayah ini.", "No data for this area yet."),
+    "attribution": (
+        "Kode dan nama wilayah: idn-area-data (ODbL), Kepmendagri 300.2.2-2138/2025.",
+        "Area codes and names: idn-area-data (ODbL), Kepmendagri 300.2.2-2138/2025.",
+    ),
+    "api": ("API JSON", "JSON API"),
+    "language": ("English", "Bahasa Indonesia"),
+    "values_of": ("Nilai {indicator}", "Values of {indicator}"),
+    "definition": ("Definisi", "Definition"),
+    "polarity": ("Arah", "Direction"),
+    "history": ("Riwayat perubahan", "Change history"),
+    "status": ("Status", "Status"),
+    "home": ("Beranda", "Home"),
+}
+
+
+def label(key: str, lang: str = "id", **params: object) -> str:
+    """The label ``key`` in ``lang``, with ``params`` filled in."""
+    text = LABELS[key][1 if lang == "en" else 0]
+    return text.format(**params) if params else text

@@ -1,0 +1,309 @@
+"""Data-quality checks on stored values: which values are doubtful, and why.
+
+The checks, each a setting with a default:
+
+- range: a value outside the indicator's minimum and maximum;
+- numerator above denominator: poor people above population, deaths above
+  births, for ratio indicators whose two parts share a unit;
+- sub-areas above the parent: summable values of the sub-areas that add up
+  to more than the parent's (by more than ``SUM_TOLERANCE``);
+- sibling outlier: modified z = 0.6745 (x - median) / MAD above 3.5 among
+  areas of the same parent; in DHIS2 mode, |x - mean| / population standard
+  deviation above 3, as DHIS2's outlier detection computes it;
+- year-on-year jump: a change of more than ``yoy_band`` (50 %) from the
+  previous year's value;
+- disagreeing sources: two sources that differ by more than 1 % for the same
+  indicator, area and year, shown side by side;
+- method break: a series that spans a year in which the method changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from p3bm.catalogue import Catalogue, Indicator
+from p3bm.imports import units
+
+MODIFIED_Z_LIMIT = 3.5
+DHIS2_Z_LIMIT = 3.0
+MIN_SIBLINGS = 5
+SUM_TOLERANCE = 0.005
+SOURCE_TOLERANCE = 0.01
+
+# code: (Indonesian template, English template)
+MESSAGES = {
+    "out_of_range": (
+        "{value} di luar rentang {minimum}-{maximum}",
+        "{value} is outside the range {minimum}-{maximum}",
+    ),
+    "numerator_above_denominator": (
+        "{numerator} ({value}) lebih besar dari {denominator} ({other})",
+        "{numerator} ({value}) is larger than {denominator} ({other})",
+    ),
+    "sum_above_parent": (
+        "jumlah {count} sub-wilayah ({value}) melebihi nilai wilayah induk ({other})",
+        "the {count} sub-areas add up to {value}, above the parent's {other}",
+    ),
+    "sibling_outlier": (
+        "{value} jauh dari median {median} wilayah sejenis (z = {score})",
+        "{value} is far from the median {median} of its sibling areas (z = {score})",
+    ),
+    "year_on_year_jump": (
+        "berubah {change} % dari {previous} pada tahun sebelumnya",
+        "changed by {change} % from {previous} the year before",
+    ),
+    "sources_disagree": (
+        "sumber berbeda: {sources}",
+        "sources disagree: {sources}",
+    ),
+    "method_break": (
+        "metode berubah pada {break_year}; nilai sebelum dan sesudahnya tidak sebanding",
+        "the method changed in {break_year}; values before and after are not comparable",
+    ),
+}
+
+
+@dataclass
+class QualityFlag:
+    """One doubtful value and the reason."""
+
+    code: str
+    indicator: str
+    area: str
+    year: int
+    value: float | None
+    params: dict[str, object] = field(default_factory=dict)
+
+    def message(self, lang: str = "id") -> str:
+        template = MESSAGES[self.code][1 if lang == "en" else 0]
+        return template.format(value=_number(self.value), **self.params)
+
+    def to_dict(self, lang: str = "id") -> dict[str, object]:
+        return {
+            "code": self.code,
+            "indicator": self.indicator,
+            "area": self.area,
+            "year": self.year,
+            "value": self.value,
+            "message": self.message(lang),
+        }
+
+
+@dataclass(frozen=True)
+class QualitySettings:
+    """Thresholds of the checks."""
+
+    yoy_band: float = 0.5
+    dhis2_mode: bool = False
+
+
+def _number(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "-"
+    if isinstance(value, float | int | np.floating):
+        number = float(value)
+        if abs(number) >= 1000:
+            return f"{number:,.0f}".replace(",", ".")
+        return f"{number:.4g}".replace(".", ",")
+    return str(value)
+
+
+def check_ranges(frame: pd.DataFrame, catalogue: Catalogue) -> list[QualityFlag]:
+    flags = []
+    for row in frame.itertuples(index=False):
+        item = catalogue.by_code.get(row.indicator)
+        if item is None:
+            continue
+        low = item.minimum if item.minimum is not None else -np.inf
+        high = item.maximum if item.maximum is not None else np.inf
+        if not low <= row.value <= high:
+            flags.append(
+                QualityFlag("out_of_range", row.indicator, row.area, row.year, row.value,
+                            {"minimum": _number(item.minimum), "maximum": _number(item.maximum)})
+            )  # fmt: skip
+    return flags
+
+
+def _share_factor(item: Indicator, catalogue: Catalogue) -> float | None:
+    """Factor that puts the numerator in the denominator's unit, for shares only."""
+    if item.aggregation != "ratio" or not (item.numerator and item.denominator):
+        return None
+    numerator = catalogue.by_code.get(item.numerator)
+    denominator = catalogue.by_code.get(item.denominator)
+    if numerator is None or denominator is None:
+        return None
+    return units.conversion_factor(numerator.unit, denominator.unit)
+
+
+def check_numerators(frame: pd.DataFrame, catalogue: Catalogue) -> list[QualityFlag]:
+    flags = []
+    wide = frame.pivot_table(
+        index=["area", "year"], columns="indicator", values="value", aggfunc="first"
+    )
+    checked: set[tuple[str, str]] = set()
+    for item in catalogue:
+        factor = _share_factor(item, catalogue)
+        pair = (item.numerator or "", item.denominator or "")
+        if factor is None or pair in checked:
+            continue
+        checked.add(pair)
+        if pair[0] not in wide.columns or pair[1] not in wide.columns:
+            continue
+        both = wide[[pair[0], pair[1]]].dropna()
+        above = both[both[pair[0]] * factor > both[pair[1]]]
+        for (area, year), values in above.iterrows():
+            flags.append(
+                QualityFlag("numerator_above_denominator", pair[0], area, int(year),
+                            float(values[pair[0]]),
+                            {"numerator": pair[0], "denominator": pair[1],
+                             "other": _number(float(values[pair[1]]))})
+            )  # fmt: skip
+    return flags
+
+
+def _parent_of(code: str) -> str | None:
+    return code.rsplit(".", 1)[0] if "." in code else ("ID" if code != "ID" else None)
+
+
+def check_sums(frame: pd.DataFrame, catalogue: Catalogue) -> list[QualityFlag]:
+    flags = []
+    summable = [item.code for item in catalogue if item.aggregation == "sum"]
+    data = frame[frame["indicator"].isin(summable)]
+    if data.empty:
+        return flags
+    data = data.assign(parent=data["area"].map(_parent_of))
+    totals = data.groupby(["indicator", "parent", "year"])["value"].agg(["sum", "count"])
+    own = data.set_index(["indicator", "area", "year"])["value"]
+    for (indicator, parent, year), (total, count) in totals.iterrows():
+        parent_value = own.get((indicator, parent, year))
+        if parent_value is None or parent_value <= 0:
+            continue
+        if total > parent_value * (1 + SUM_TOLERANCE):
+            flags.append(
+                QualityFlag("sum_above_parent", indicator, parent, int(year), float(total),
+                            {"count": int(count), "other": _number(float(parent_value))})
+            )  # fmt: skip
+    return flags
+
+
+def robust_z(values: pd.Series, dhis2_mode: bool = False) -> pd.Series:
+    """Modified z-scores, or DHIS2's plain z-scores in ``dhis2_mode``.
+
+    A zero MAD (most values equal) gives no scores, since every departure
+    would then be infinitely far.
+    """
+    if dhis2_mode:
+        deviation = values.std(ddof=0)
+        if not deviation:
+            return pd.Series(0.0, index=values.index)
+        return (values - values.mean()).abs() / deviation
+    median = values.median()
+    mad = (values - median).abs().median()
+    if not mad:
+        return pd.Series(0.0, index=values.index)
+    return (0.6745 * (values - median) / mad).abs()
+
+
+def check_siblings(frame: pd.DataFrame, settings: QualitySettings) -> list[QualityFlag]:
+    limit = DHIS2_Z_LIMIT if settings.dhis2_mode else MODIFIED_Z_LIMIT
+    flags = []
+    data = frame.assign(parent=frame["area"].map(_parent_of))
+    for (indicator, parent, year), group in data.groupby(["indicator", "parent", "year"]):
+        if len(group) < MIN_SIBLINGS:
+            continue
+        scores = robust_z(group["value"], settings.dhis2_mode)
+        median = group["value"].median()
+        for index in scores[scores > limit].index:
+            row = group.loc[index]
+            flags.append(
+                QualityFlag("sibling_outlier", indicator, row["area"], int(year),
+                            float(row["value"]),
+                            {"median": _number(float(median)),
+                             "score": f"{scores[index]:.1f}".replace(".", ",")})
+            )  # fmt: skip
+    return flags
+
+
+def check_year_on_year(frame: pd.DataFrame, settings: QualitySettings) -> list[QualityFlag]:
+    flags = []
+    ordered = frame.sort_values("year")
+    for (indicator, area), group in ordered.groupby(["indicator", "area"]):
+        years = group["year"].to_numpy()
+        values = group["value"].to_numpy()
+        for position in range(1, len(years)):
+            if years[position] - years[position - 1] != 1:
+                continue
+            previous, current = values[position - 1], values[position]
+            if previous == 0:
+                continue
+            change = current / previous - 1
+            if abs(change) > settings.yoy_band:
+                flags.append(
+                    QualityFlag("year_on_year_jump", indicator, area, int(years[position]),
+                                float(current),
+                                {"change": f"{100 * change:+.0f}",
+                                 "previous": _number(float(previous))})
+                )  # fmt: skip
+    return flags
+
+
+def check_sources(frame: pd.DataFrame) -> list[QualityFlag]:
+    flags = []
+    keys = ["indicator", "area", "year"]
+    for (indicator, area, year), group in frame.groupby(keys):
+        if group["source"].nunique() < 2:
+            continue
+        low, high = group["value"].min(), group["value"].max()
+        if high == 0 or (high - low) / abs(high) <= SOURCE_TOLERANCE:
+            continue
+        listed = ", ".join(
+            f"{source or '(default)'} {_number(float(value))}"
+            for source, value in zip(group["source"], group["value"], strict=True)
+        )
+        flags.append(
+            QualityFlag("sources_disagree", indicator, area, int(year), float(high),
+                        {"sources": listed})
+        )  # fmt: skip
+    return flags
+
+
+def check_method_breaks(frame: pd.DataFrame, catalogue: Catalogue) -> list[QualityFlag]:
+    flags = []
+    for item in catalogue:
+        if not item.method_breaks:
+            continue
+        data = frame[frame["indicator"] == item.code]
+        for area, group in data.groupby("area"):
+            for year in item.method_breaks:
+                if (group["year"] < year).any() and (group["year"] >= year).any():
+                    latest = group[group["year"] < year].sort_values("year").iloc[-1]
+                    flags.append(
+                        QualityFlag("method_break", item.code, area, int(latest["year"]),
+                                    float(latest["value"]), {"break_year": year})
+                    )  # fmt: skip
+    return flags
+
+
+def check_all(
+    frame: pd.DataFrame,
+    preferred_frame: pd.DataFrame,
+    catalogue: Catalogue,
+    settings: QualitySettings | None = None,
+) -> list[QualityFlag]:
+    """Every check; ``frame`` keeps all sources, ``preferred_frame`` one per key."""
+    settings = settings or QualitySettings()
+    if frame.empty:
+        return []
+    totals = preferred_frame[preferred_frame["disaggregation"] == ""]
+    return (
+        check_ranges(totals, catalogue)
+        + check_numerators(totals, catalogue)
+        + check_sums(totals, catalogue)
+        + check_siblings(totals, settings)
+        + check_year_on_year(totals, settings)
+        + check_sources(frame[frame["disaggregation"] == ""])
+        + check_method_breaks(totals, catalogue)
+    )

@@ -1,0 +1,50 @@
+"""The Jinja environment shared by the offline report and the dashboard."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from p3bm import __version__
+from p3bm.areas import codes
+from p3bm.formatting import format_number, format_percent
+from p3bm.i18n import label
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("p3bm", "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["version"] = __version__
+    return env
+
+
+def level_label(level: int | str, lang: str) -> str:
+    number = level if isinstance(level, int) else codes.parse_level(level)
+    names = codes.LEVEL_LABELS_EN if lang == "en" else codes.LEVEL_LABELS_ID
+    return names[number]
+
+
+def render(template: str, lang: str, **context: object) -> str:
+    """Render a template with the helpers every page uses."""
+    catalogue = context.get("catalogue")
+
+    def indicator_name(code: str) -> str:
+        item = catalogue.by_code.get(code) if catalogue is not None else None
+        return item.label(lang) if item else code
+
+    return environment().get_template(template).render(
+        lang=lang,
+        t=lambda key, **params: label(key, lang, **params),
+        fmt=lambda value, decimals=None: format_number(value, decimals, lang),
+        pct=lambda value: format_percent(value, lang),
+        level_label=lambda level: level_label(level, lang),
+        indicator_name=indicator_name,
+        **context,
+    )

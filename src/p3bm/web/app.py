@@ -1,0 +1,98 @@
+"""The FastAPI application: dashboard pages, JSON API and error handling.
+
+Errors a user causes are answered in one shape: JSON ``{"error": {"code",
+"message"}}`` under ``/api`` and an HTML page elsewhere, with the status the
+error carries.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from p3bm import __version__
+from p3bm.errors import P3BMError
+from p3bm.rendering import render
+from p3bm.settings import Settings
+from p3bm.storage.database import Database
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
+    """Build the application for one database."""
+    db = database or Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        db.check_ready()
+        logger.info("P3BM %s serving %s", __version__, db.display_url)
+        yield
+        logger.info("P3BM stopped serving %s", db.display_url)
+        db.dispose()
+
+    app = FastAPI(
+        title="P3BM API",
+        version=__version__,
+        description="Read-only access to areas, indicators, observations and "
+        "data completeness.",
+        openapi_url="/api/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.db = db
+    app.state.settings = settings
+
+    from p3bm.web import api, pages
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    _add_error_handlers(app)
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api")
+
+
+def _error_response(request: Request, status: int, code: str, message: str):
+    if _wants_json(request):
+        return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+    lang = request.query_params.get("lang") or request.app.state.settings.lang
+    lang = lang if lang in ("id", "en") else "id"
+    html = render(
+        "web/error.html", lang, status=status, message=message,
+        link=lambda path, **_: path, switch_lang="/",
+    )  # fmt: skip
+    return HTMLResponse(html, status_code=status)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(P3BMError)
+    async def on_p3bm_error(request: Request, exc: P3BMError):
+        if exc.http_status >= 500:
+            logger.error("request %s failed: %s", request.url.path, exc)
+        lang = request.query_params.get("lang") or app.state.settings.lang
+        return _error_response(request, exc.http_status, exc.code, exc.text(lang))
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation_error(request: Request, exc: RequestValidationError):
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        message = f"Invalid {where}: {first.get('msg', 'invalid request')}."
+        return _error_response(request, 422, "invalid_request", message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, exc: StarletteHTTPException):
+        return _error_response(request, exc.status_code, "http_error", str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception):
+        logger.exception("unexpected error on %s %s", request.method, request.url.path)
+        return _error_response(request, 500, "internal_error", "Internal server error.")
