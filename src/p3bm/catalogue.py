@@ -63,9 +63,17 @@ SECTORS = {
     "kependudukan": ("Kependudukan", "Population"),
 }
 REQUIRED_COLUMNS = (
-    "code", "name", "name_en", "unit", "polarity", "aggregation", "sector",
-    "data_type", "skpd", "lowest_level",
-)  # fmt: skip
+    "code",
+    "name",
+    "name_en",
+    "unit",
+    "polarity",
+    "aggregation",
+    "sector",
+    "data_type",
+    "skpd",
+    "lowest_level",
+)
 _TRUE_WORDS = {"ya", "yes", "true", "1", "y"}
 _FALSE_WORDS = {"tidak", "no", "false", "0", "n", ""}
 _CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]{0,39}$")
@@ -154,7 +162,9 @@ def _optional_int(row: dict[str, str], key: str, where: str) -> int | None:
     if number is None:
         return None
     if number != int(number):
-        raise CatalogueError(f"{where}: column {key} needs a whole number, not {number}.")
+        raise CatalogueError(
+            f"{where}: column {key} needs a whole number, not {number}."
+        )
     return int(number)
 
 
@@ -244,7 +254,8 @@ def _check_references(indicators: list[Indicator], known_skpd: set[str]) -> None
                 raise CatalogueError(f"{where}: {role} {ref} is not in the catalogue.")
         if known_skpd and item.skpd not in known_skpd:
             raise CatalogueError(
-                f"{where}: SKPD {item.skpd} is unknown; known: {', '.join(sorted(known_skpd))}."
+                f"{where}: SKPD {item.skpd} is unknown; known: "
+                f"{', '.join(sorted(known_skpd))}."
             )
         if (
             item.minimum is not None
@@ -360,7 +371,9 @@ def known_skpd_codes(connection: Connection) -> set[str]:
     return set(connection.execute(sa.select(skpd.c.code)).scalars())
 
 
-def store_catalogue(connection: Connection, indicators: list[Indicator]) -> dict[str, int]:
+def store_catalogue(
+    connection: Connection, indicators: list[Indicator]
+) -> dict[str, int]:
     """Replace the stored catalogue; return counts of added, updated and removed.
 
     Raises CatalogueError when an indicator that has observations would be
@@ -382,7 +395,9 @@ def store_catalogue(connection: Connection, indicators: list[Indicator]) -> dict
                 f"The new catalogue drops {', '.join(used)}, which have stored values.",
                 hint="Keep those rows in the file.",
             )
-        connection.execute(indicator_table.delete().where(indicator_table.c.code.in_(removed)))
+        connection.execute(
+            indicator_table.delete().where(indicator_table.c.code.in_(removed))
+        )
     rows = [_indicator_row(item) for item in indicators]
     updates = [row for row in rows if row["code"] in existing]
     inserts = [row for row in rows if row["code"] not in existing]
@@ -390,7 +405,9 @@ def store_catalogue(connection: Connection, indicators: list[Indicator]) -> dict
         connection.execute(indicator_table.insert(), inserts)
     for row in updates:
         connection.execute(
-            indicator_table.update().where(indicator_table.c.code == row["code"]).values(**row)
+            indicator_table.update()
+            .where(indicator_table.c.code == row["code"])
+            .values(**row)
         )
     return {"added": len(inserts), "updated": len(updates), "removed": len(removed)}
 

@@ -107,9 +107,11 @@ def line_chart(
     ]
     for tick in ticks:
         parts.append(
-            f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+            f'<line x1="{left}" x2="{width - right}" '
+            f'y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
             'class="grid"/>'
-            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" class="tick" text-anchor="end">'
+            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" class="tick" '
+            'text-anchor="end">'
             f"{escape(format_number(tick, None, lang))}</text>"
         )
     step = max(1, math.ceil(len(range(first, last + 1)) / 10))
@@ -162,8 +164,10 @@ def _legend(drawn: Sequence[Series], left: int, baseline: int) -> str:
     for number, item in enumerate(drawn):
         colour = SERIES_COLOURS[number % len(SERIES_COLOURS)]
         parts.append(
-            f'<rect x="{offset}" y="{baseline - 9}" width="12" height="4" fill="{colour}"/>'
-            f'<text x="{offset + 16}" y="{baseline}" class="legend">{escape(item.label)}</text>'
+            f'<rect x="{offset}" y="{baseline - 9}" width="12" height="4" '
+            f'fill="{colour}"/>'
+            f'<text x="{offset + 16}" y="{baseline}" class="legend">'
+            f"{escape(item.label)}</text>"
         )
         offset += 28 + 7 * len(item.label)
     return "".join(parts)
@@ -230,7 +234,9 @@ def choropleth(
         f"<title>{escape(title)}</title>",
     ]
     for feature, rings in shapes:
-        path = " ".join("M" + " L".join(point(p) for p in ring) + " Z" for ring in rings)
+        path = " ".join(
+            "M" + " L".join(point(p) for p in ring) + " Z" for ring in rings
+        )
         colour = _colour_of(feature.value, breaks, colours)
         shown = (
             format_number(feature.value, decimals, lang)
@@ -264,10 +270,12 @@ def _map_legend(breaks, colours, values, top: int, decimals, lang: str) -> str:
     lower = min(values) if values else None
     offset = 10
     for bound, colour in zip(breaks, colours, strict=True):
-        label = f"{format_number(lower, decimals, lang)}–{format_number(bound, decimals, lang)}"
+        low_text = format_number(lower, decimals, lang)
+        label = f"{low_text}–{format_number(bound, decimals, lang)}"
         parts.append(
             f'<rect x="{offset}" y="{top}" width="14" height="14" fill="{colour}"/>'
-            f'<text x="{offset + 18}" y="{top + 11}" class="legend">{escape(label)}</text>'
+            f'<text x="{offset + 18}" y="{top + 11}" class="legend">'
+            f"{escape(label)}</text>"
         )
         offset += 24 + 7 * len(label)
         lower = bound

@@ -156,16 +156,22 @@ def _filled_pairs(
 ) -> set[tuple[str, str]]:
     query = (
         sa.select(observation.c.indicator_code, observation.c.area_code)
-        .where(observation.c.year == year, _in_subtree(area), _value_filter(verified_only))
+        .where(
+            observation.c.year == year, _in_subtree(area), _value_filter(verified_only)
+        )
         .distinct()
     )
     return {(row[0], row[1]) for row in connection.execute(query)}
 
 
-def _not_applicable(connection: Connection, area: Area, year: int) -> set[tuple[str, str]]:
+def _not_applicable(
+    connection: Connection, area: Area, year: int
+) -> set[tuple[str, str]]:
     query = (
         sa.select(observation.c.indicator_code, observation.c.area_code)
-        .where(observation.c.year == year, _in_subtree(area), observation.c.value.is_(None))
+        .where(
+            observation.c.year == year, _in_subtree(area), observation.c.value.is_(None)
+        )
         .distinct()
     )
     return {(row[0], row[1]) for row in connection.execute(query)}
@@ -212,11 +218,17 @@ def compute_completeness(
         if (item.code, area.code) not in not_applicable
     ]
     result = Completeness(
-        area=area, year=year, expected=len(expected), filled=0,
-        stale_after_years=stale_after_years, verified_only=verified_only,
-    )  # fmt: skip
+        area=area,
+        year=year,
+        expected=len(expected),
+        filled=0,
+        stale_after_years=stale_after_years,
+        verified_only=verified_only,
+    )
     for item in expected:
-        state = _indicator_state(item, area, year, filled_pairs, latest, stale_after_years)
+        state = _indicator_state(
+            item, area, year, filled_pairs, latest, stale_after_years
+        )
         result.indicators.append(state)
         result.filled += state.is_filled
     result.by_sector = _tally(result.indicators, "sector", _sector_labels(lang))
@@ -235,11 +247,17 @@ def _indicator_state(item, area, year, filled_pairs, latest, stale_after_years):
     latest_year = year if is_filled else latest.get(item.code)
     lag = None if latest_year is None else year - latest_year
     return IndicatorState(
-        code=item.code, name=item.name, sector=item.sector, data_type=item.data_type,
-        skpd=item.skpd, lowest_level=codes.LEVEL_NAMES[item.lowest_level],
-        is_filled=is_filled, latest_year=latest_year, lag=lag,
+        code=item.code,
+        name=item.name,
+        sector=item.sector,
+        data_type=item.data_type,
+        skpd=item.skpd,
+        lowest_level=codes.LEVEL_NAMES[item.lowest_level],
+        is_filled=is_filled,
+        latest_year=latest_year,
+        lag=lag,
         is_stale=lag is not None and lag > stale_after_years,
-    )  # fmt: skip
+    )
 
 
 def _sector_labels(lang: str) -> dict[str, str]:
@@ -247,7 +265,9 @@ def _sector_labels(lang: str) -> dict[str, str]:
     return {key: labels[column] for key, labels in SECTORS.items()}
 
 
-def _tally(states: list[IndicatorState], attribute: str, labels: dict[str, str]) -> list[Tally]:
+def _tally(
+    states: list[IndicatorState], attribute: str, labels: dict[str, str]
+) -> list[Tally]:
     groups: dict[str, Tally] = {}
     for state in states:
         key = getattr(state, attribute)
@@ -296,5 +316,7 @@ def _coverage(catalogue, area, year, sub_areas, filled_pairs) -> list[Coverage]:
                 continue
             areas = sub_areas[level]
             filled = sum((item.code, sub.code) in filled_pairs for sub in areas)
-            result.append(Coverage(item.code, codes.LEVEL_NAMES[level], len(areas), filled))
+            result.append(
+                Coverage(item.code, codes.LEVEL_NAMES[level], len(areas), filled)
+            )
     return result

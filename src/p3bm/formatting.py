@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 
 
-def format_number(value: float | None, decimals: int | None = None, lang: str = "id") -> str:
+def format_number(
+    value: float | None, decimals: int | None = None, lang: str = "id"
+) -> str:
     """``1234567.5`` as ``1.234.567,5`` (id) or ``1,234,567.5`` (en); None as a dash."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"

@@ -6,7 +6,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "title": ("Profil data pembangunan", "Development data profile"),
     "generated": ("Dibuat", "Generated"),
     "completeness": ("Kelengkapan data", "Data completeness"),
-    "of_filled": ("dari {expected} indikator, {filled} terisi", "of {expected} indicators, {filled} are filled"),
+    "of_filled": (
+        "dari {expected} indikator, {filled} terisi",
+        "of {expected} indicators, {filled} are filled",
+    ),
     "by_level": ("Menurut tingkat wilayah", "By area level"),
     "by_sector": ("Menurut sektor", "By sector"),
     "by_data_type": ("Menurut jenis data", "By data type"),
@@ -17,10 +20,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "stale": ("usang", "stale"),
     "never": ("belum pernah", "never"),
     "coverage": ("Cakupan sub-wilayah", "Sub-area coverage"),
-    "heatmap": ("Peta panas indikator menurut sub-wilayah", "Heatmap of indicators by sub-area"),
+    "heatmap": (
+        "Peta panas indikator menurut sub-wilayah",
+        "Heatmap of indicators by sub-area",
+    ),
     "heatmap_note": (
-        "Sel berwarna berisi nilai (makin gelap makin besar dalam barisnya); sel abu-abu belum terisi.",
-        "Coloured cells hold a value (darker is larger within its row); grey cells are empty.",
+        "Sel berwarna berisi nilai (makin gelap makin besar dalam barisnya); "
+        "sel abu-abu belum terisi.",
+        "Coloured cells hold a value (darker is larger within its row); "
+        "grey cells are empty.",
     ),
     "trends": ("Tren kemiskinan", "Poverty trends"),
     "trend_note": (
@@ -29,8 +37,10 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "maps": ("Peta tematik", "Thematic maps"),
     "choose_map": ("Pilih indikator", "Choose an indicator"),
-    "no_values_map": ("Belum ada nilai untuk tingkat ini; peta menampilkan batas wilayah.",
-                      "No values at this level yet; the map shows the boundaries."),
+    "no_values_map": (
+        "Belum ada nilai untuk tingkat ini; peta menampilkan batas wilayah.",
+        "No values at this level yet; the map shows the boundaries.",
+    ),
     "quality": ("Peringatan kualitas data", "Data-quality warnings"),
     "no_quality": ("Tidak ada peringatan.", "No warnings."),
     "indicator": ("Indikator", "Indicator"),

@@ -118,10 +118,18 @@ def write_values(
         import_id = connection.execute(
             import_run.insert()
             .values(
-                file_name=file_name, file_sha256=file_digest, started_at=now,
-                user_name=user, channel=channel, options=options, outcome="running",
-                added=0, changed=0, unchanged=0, rejected=0,
-            )  # fmt: skip
+                file_name=file_name,
+                file_sha256=file_digest,
+                started_at=now,
+                user_name=user,
+                channel=channel,
+                options=options,
+                outcome="running",
+                added=0,
+                changed=0,
+                unchanged=0,
+                rejected=0,
+            )
             .returning(import_run.c.id)
         ).scalar_one()
         bulk.create_temporary_table(connection, _STAGE, _STAGE_COLUMNS)
@@ -130,27 +138,41 @@ def write_values(
             _STAGE,
             [name for name, _ in _STAGE_COLUMNS],
             (
-                (v.indicator, v.area, v.year, v.disaggregation, v.source, v.value,
-                 v.is_derived)
+                (
+                    v.indicator,
+                    v.area,
+                    v.year,
+                    v.disaggregation,
+                    v.source,
+                    v.value,
+                    v.is_derived,
+                )
                 for v in values
-            ),  # fmt: skip
+            ),
         )
         if connection.dialect.name == "postgresql":
             bulk.analyze(connection, _STAGE)
         added, changed, unchanged = _count_changes(connection)
         params = {
-            "user": user, "status": status, "channel": channel, "file": file_name,
-            "reason": reason, "import_id": import_id,
-        }  # fmt: skip
+            "user": user,
+            "status": status,
+            "channel": channel,
+            "file": file_name,
+            "reason": reason,
+            "import_id": import_id,
+        }
         _apply_changes(connection, params, now)
         _insert_new(connection, params, now)
         connection.execute(
             import_run.update()
             .where(import_run.c.id == import_id)
             .values(
-                finished_at=utc_now(), outcome="written", added=added,
-                changed=changed, unchanged=unchanged,
-            )  # fmt: skip
+                finished_at=utc_now(),
+                outcome="written",
+                added=added,
+                changed=changed,
+                unchanged=unchanged,
+            )
         )
         connection.execute(sa.text(f"DROP TABLE {_STAGE}"))
     return WriteResult(import_id, added, changed, unchanged)
@@ -162,8 +184,10 @@ def _count_changes(connection: Connection) -> tuple[int, int, int]:
         sa.text(
             "SELECT "
             "COALESCE(SUM(CASE WHEN o.id IS NULL THEN 1 ELSE 0 END), 0), "
-            f"COALESCE(SUM(CASE WHEN o.id IS NOT NULL AND {differs} THEN 1 ELSE 0 END), 0), "
-            f"COALESCE(SUM(CASE WHEN o.id IS NOT NULL AND NOT ({differs}) THEN 1 ELSE 0 END), 0) "
+            "COALESCE(SUM(CASE WHEN o.id IS NOT NULL "
+            f"AND {differs} THEN 1 ELSE 0 END), 0), "
+            "COALESCE(SUM(CASE WHEN o.id IS NOT NULL "
+            f"AND NOT ({differs}) THEN 1 ELSE 0 END), 0) "
             f"FROM {_STAGE} s LEFT JOIN observation o ON {_JOIN}"
         )
     ).one()
@@ -263,11 +287,18 @@ def query_values(
 ) -> list[StoredValue]:
     """Stored observations matching every given filter, in a stable order."""
     query = sa.select(
-        observation.c.indicator_code, observation.c.area_code, observation.c.year,
-        observation.c.disaggregation, observation.c.source, observation.c.value,
-        observation.c.status, observation.c.is_derived, observation.c.version,
-        observation.c.updated_at, observation.c.updated_by,
-    )  # fmt: skip
+        observation.c.indicator_code,
+        observation.c.area_code,
+        observation.c.year,
+        observation.c.disaggregation,
+        observation.c.source,
+        observation.c.value,
+        observation.c.status,
+        observation.c.is_derived,
+        observation.c.version,
+        observation.c.updated_at,
+        observation.c.updated_by,
+    )
     if indicators is not None:
         query = query.where(observation.c.indicator_code.in_(list(indicators)))
     if areas is not None:
@@ -279,9 +310,12 @@ def query_values(
     if not include_disaggregated:
         query = query.where(observation.c.disaggregation == "")
     query = query.order_by(
-        observation.c.indicator_code, observation.c.area_code, observation.c.year,
-        observation.c.disaggregation, observation.c.source,
-    )  # fmt: skip
+        observation.c.indicator_code,
+        observation.c.area_code,
+        observation.c.year,
+        observation.c.disaggregation,
+        observation.c.source,
+    )
     if limit is not None:
         query = query.limit(limit).offset(offset)
     return [StoredValue(*row) for row in connection.execute(query)]
@@ -324,10 +358,22 @@ def value_history(
     """History entries, oldest first, for a value or for a user's activity."""
     c = observation_change.c
     query = sa.select(
-        c.indicator_code, c.area_code, c.year, c.disaggregation, c.source, c.action,
-        c.old_value, c.new_value, c.old_status, c.new_status, c.changed_at,
-        c.changed_by, c.reason, c.channel, c.source_file,
-    ).order_by(c.id)  # fmt: skip
+        c.indicator_code,
+        c.area_code,
+        c.year,
+        c.disaggregation,
+        c.source,
+        c.action,
+        c.old_value,
+        c.new_value,
+        c.old_status,
+        c.new_status,
+        c.changed_at,
+        c.changed_by,
+        c.reason,
+        c.channel,
+        c.source_file,
+    ).order_by(c.id)
     if indicator is not None:
         query = query.where(c.indicator_code == indicator)
     if area is not None:

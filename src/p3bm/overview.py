@@ -100,22 +100,34 @@ def build_overview(
     catalogue = Catalogue.load(connection)
     trail = ancestors(connection, area)
     overview = Overview(
-        area=area, year=year, lang=lang, trail=trail,
+        area=area,
+        year=year,
+        lang=lang,
+        trail=trail,
         children=children(connection, area),
         completeness=compute_completeness(
-            connection, catalogue, area, year, stale_after_years=stale_after_years,
-            verified_only=verified_only, skpd_names=skpd_names(connection), lang=lang,
+            connection,
+            catalogue,
+            area,
+            year,
+            stale_after_years=stale_after_years,
+            verified_only=verified_only,
+            skpd_names=skpd_names(connection),
+            lang=lang,
         ),
-    )  # fmt: skip
+    )
     statuses = ("verified", "published") if verified_only else None
     related = _related_frame(connection, area, trail, statuses)
     best = preferred(related, source_priority)
-    overview.years = sorted(int(y) for y in best[best["area"] == area.code]["year"].unique())
+    overview.years = sorted(
+        int(y) for y in best[best["area"] == area.code]["year"].unique()
+    )
     overview.sources = sorted(s for s in related["source"].unique() if s)
     overview.trends = _trends(catalogue, best, area, trail, lang)
     sub_levels = _sub_levels(connection, area, year)
     overview.heatmaps = [
-        _heatmap(catalogue, best, level, areas, year) for level, areas in sub_levels.items()
+        _heatmap(catalogue, best, level, areas, year)
+        for level, areas in sub_levels.items()
     ]
     overview.maps = _maps(connection, catalogue, best, sub_levels, year, lang)
     overview.quality = _quality(related, best, catalogue, area, year, quality_settings)
@@ -125,20 +137,31 @@ def build_overview(
 
 def _related_frame(connection, area: Area, trail: list[Area], statuses) -> pd.DataFrame:
     """Values of the area, its subtree, its siblings and its ancestors."""
-    frames = [load_frame(connection, area_prefix=area.code, totals_only=False,
-                         statuses=statuses)]  # fmt: skip
+    frames = [
+        load_frame(
+            connection, area_prefix=area.code, totals_only=False, statuses=statuses
+        )
+    ]
     if area.parent_code:
-        siblings = [a.code for a in list_areas(connection, level=area.level)
-                    if a.parent_code == area.parent_code and a.code != area.code]  # fmt: skip
+        siblings = [
+            a.code
+            for a in list_areas(connection, level=area.level)
+            if a.parent_code == area.parent_code and a.code != area.code
+        ]
         others = siblings + [a.code for a in trail]
-        frames.append(load_frame(connection, areas=others, totals_only=False,
-                                 statuses=statuses))  # fmt: skip
+        frames.append(
+            load_frame(connection, areas=others, totals_only=False, statuses=statuses)
+        )
     if area.code == codes.COUNTRY_CODE:
         return frames[0]
-    return pd.concat([f for f in frames if not f.empty] or frames[:1], ignore_index=True)
+    return pd.concat(
+        [f for f in frames if not f.empty] or frames[:1], ignore_index=True
+    )
 
 
-def _trends(catalogue, best, area: Area, trail: list[Area], lang: str) -> list[TrendChart]:
+def _trends(
+    catalogue, best, area: Area, trail: list[Area], lang: str
+) -> list[TrendChart]:
     benchmarks = [a for a in trail if a.level in (codes.COUNTRY, codes.PROVINCE)]
     totals = best[best["disaggregation"] == ""]
     charts_found = []
@@ -148,13 +171,18 @@ def _trends(catalogue, best, area: Area, trail: list[Area], lang: str) -> list[T
             continue
         compared = [area] + ([] if code == "JPM" else list(reversed(benchmarks)))
         series = [
-            charts.Series(a.name, series_of(totals, code, a.code), is_dashed=a is not area)
+            charts.Series(
+                a.name, series_of(totals, code, a.code), is_dashed=a is not area
+            )
             for a in compared
         ]
         if not any(s.points for s in series):
             continue
         svg = charts.line_chart(
-            series, title=indicator.label(lang), unit=indicator.unit_label(lang), lang=lang
+            series,
+            title=indicator.label(lang),
+            unit=indicator.unit_label(lang),
+            lang=lang,
         )
         charts_found.append(
             TrendChart(indicator, svg, _trend_rows(series), [s.label for s in series])
@@ -165,7 +193,10 @@ def _trends(catalogue, best, area: Area, trail: list[Area], lang: str) -> list[T
 def _trend_rows(series: list[charts.Series]) -> list[dict[str, object]]:
     years = sorted({year for s in series for year, _ in s.points}, reverse=True)
     lookup = [dict(s.points) for s in series]
-    return [{"year": year, "values": [points.get(year) for points in lookup]} for year in years]
+    return [
+        {"year": year, "values": [points.get(year) for points in lookup]}
+        for year in years
+    ]
 
 
 def _sub_levels(connection, area: Area, year: int) -> dict[int, list[Area]]:
@@ -177,8 +208,11 @@ def _sub_levels(connection, area: Area, year: int) -> dict[int, list[Area]]:
         wanted = {codes.PROVINCE}
     grouped: dict[int, list[Area]] = {}
     for level in sorted(wanted):
-        found = [a for a in list_areas(connection, within=area, level=level)
-                 if a.is_valid_in(year)]  # fmt: skip
+        found = [
+            a
+            for a in list_areas(connection, within=area, level=level)
+            if a.is_valid_in(year)
+        ]
         if found:
             grouped[level] = found
     return grouped
@@ -190,7 +224,9 @@ def _shade(values: list[float | None], breaks: list[float]) -> list[int | None]:
         if value is None or not breaks:
             shades.append(None)
             continue
-        shades.append(next((i for i, b in enumerate(breaks) if value <= b), len(breaks) - 1))
+        shades.append(
+            next((i for i, b in enumerate(breaks) if value <= b), len(breaks) - 1)
+        )
     return shades
 
 
@@ -206,9 +242,12 @@ def _heatmap(catalogue, best, level: int, areas: list[Area], year: int) -> Heatm
         present = [v for v in values if v is not None]
         breaks = charts.quantile_breaks(present) if present else []
         rows.append(
-            HeatmapRow(indicator, list(zip(values, _shade(values, breaks), strict=True)),
-                       len(present))
-        )  # fmt: skip
+            HeatmapRow(
+                indicator,
+                list(zip(values, _shade(values, breaks), strict=True)),
+                len(present),
+            )
+        )
     rows.sort(key=lambda row: (-row.filled, row.indicator.position))
     return Heatmap(level, areas, rows)
 
@@ -226,7 +265,9 @@ def area_geometries(connection, areas: list[Area]) -> dict[str, dict]:
     return {code: charts.geometry_of(text) for code, text in rows if text}
 
 
-def _maps(connection, catalogue, best, sub_levels, year: int, lang: str) -> list[MapView]:
+def _maps(
+    connection, catalogue, best, sub_levels, year: int, lang: str
+) -> list[MapView]:
     views = []
     data = best[(best["year"] == year) & (best["disaggregation"] == "")]
     for level, areas in sub_levels.items():
@@ -234,8 +275,11 @@ def _maps(connection, catalogue, best, sub_levels, year: int, lang: str) -> list
         if not geometries:
             continue
         at_level = data[data["area"].isin(geometries)]
-        indicators = [catalogue.by_code[c] for c in at_level["indicator"].unique()
-                      if c in catalogue.by_code]  # fmt: skip
+        indicators = [
+            catalogue.by_code[c]
+            for c in at_level["indicator"].unique()
+            if c in catalogue.by_code
+        ]
         indicators.sort(key=lambda item: item.position)
         for indicator in indicators or [None]:
             views.append(_map_view(indicator, level, areas, geometries, at_level, lang))
@@ -264,16 +308,21 @@ def _map_view(indicator, level, areas, geometries, data, lang) -> MapView:
     return MapView(indicator, level, svg, len(values), len(features))
 
 
-def _quality(related, best, catalogue, area: Area, year: int, settings) -> list[QualityFlag]:
+def _quality(
+    related, best, catalogue, area: Area, year: int, settings
+) -> list[QualityFlag]:
     flags = check_all(related, best, catalogue, settings)
     first_year = year - QUALITY_YEARS + 1
     kept = [
         flag
         for flag in flags
-        if (flag.area == area.code or flag.area.startswith(area.code + ".")
-            or area.code == codes.COUNTRY_CODE)
+        if (
+            flag.area == area.code
+            or flag.area.startswith(area.code + ".")
+            or area.code == codes.COUNTRY_CODE
+        )
         and (first_year <= flag.year <= year or flag.code == "method_break")
-    ]  # fmt: skip
+    ]
     return sorted(kept, key=lambda f: (f.area, f.indicator, -f.year, f.code))
 
 

@@ -60,8 +60,10 @@ MESSAGES = {
         "sources disagree: {sources}",
     ),
     "method_break": (
-        "metode berubah pada {break_year}; nilai sebelum dan sesudahnya tidak sebanding",
-        "the method changed in {break_year}; values before and after are not comparable",
+        "metode berubah pada {break_year}; nilai sebelum dan sesudahnya "
+        "tidak sebanding",
+        "the method changed in {break_year}; values before and after are "
+        "not comparable",
     ),
 }
 
@@ -121,9 +123,18 @@ def check_ranges(frame: pd.DataFrame, catalogue: Catalogue) -> list[QualityFlag]
         high = item.maximum if item.maximum is not None else np.inf
         if not low <= row.value <= high:
             flags.append(
-                QualityFlag("out_of_range", row.indicator, row.area, row.year, row.value,
-                            {"minimum": _number(item.minimum), "maximum": _number(item.maximum)})
-            )  # fmt: skip
+                QualityFlag(
+                    "out_of_range",
+                    row.indicator,
+                    row.area,
+                    row.year,
+                    row.value,
+                    {
+                        "minimum": _number(item.minimum),
+                        "maximum": _number(item.maximum),
+                    },
+                )
+            )
     return flags
 
 
@@ -156,11 +167,19 @@ def check_numerators(frame: pd.DataFrame, catalogue: Catalogue) -> list[QualityF
         above = both[both[pair[0]] * factor > both[pair[1]]]
         for (area, year), values in above.iterrows():
             flags.append(
-                QualityFlag("numerator_above_denominator", pair[0], area, int(year),
-                            float(values[pair[0]]),
-                            {"numerator": pair[0], "denominator": pair[1],
-                             "other": _number(float(values[pair[1]]))})
-            )  # fmt: skip
+                QualityFlag(
+                    "numerator_above_denominator",
+                    pair[0],
+                    area,
+                    int(year),
+                    float(values[pair[0]]),
+                    {
+                        "numerator": pair[0],
+                        "denominator": pair[1],
+                        "other": _number(float(values[pair[1]])),
+                    },
+                )
+            )
     return flags
 
 
@@ -175,7 +194,9 @@ def check_sums(frame: pd.DataFrame, catalogue: Catalogue) -> list[QualityFlag]:
     if data.empty:
         return flags
     data = data.assign(parent=data["area"].map(_parent_of))
-    totals = data.groupby(["indicator", "parent", "year"])["value"].agg(["sum", "count"])
+    totals = data.groupby(["indicator", "parent", "year"])["value"].agg(
+        ["sum", "count"]
+    )
     own = data.set_index(["indicator", "area", "year"])["value"]
     for (indicator, parent, year), (total, count) in totals.iterrows():
         parent_value = own.get((indicator, parent, year))
@@ -183,9 +204,15 @@ def check_sums(frame: pd.DataFrame, catalogue: Catalogue) -> list[QualityFlag]:
             continue
         if total > parent_value * (1 + SUM_TOLERANCE):
             flags.append(
-                QualityFlag("sum_above_parent", indicator, parent, int(year), float(total),
-                            {"count": int(count), "other": _number(float(parent_value))})
-            )  # fmt: skip
+                QualityFlag(
+                    "sum_above_parent",
+                    indicator,
+                    parent,
+                    int(year),
+                    float(total),
+                    {"count": int(count), "other": _number(float(parent_value))},
+                )
+            )
     return flags
 
 
@@ -211,7 +238,9 @@ def check_siblings(frame: pd.DataFrame, settings: QualitySettings) -> list[Quali
     limit = DHIS2_Z_LIMIT if settings.dhis2_mode else MODIFIED_Z_LIMIT
     flags = []
     data = frame.assign(parent=frame["area"].map(_parent_of))
-    for (indicator, parent, year), group in data.groupby(["indicator", "parent", "year"]):
+    for (indicator, _parent, year), group in data.groupby(
+        ["indicator", "parent", "year"]
+    ):
         if len(group) < MIN_SIBLINGS:
             continue
         scores = robust_z(group["value"], settings.dhis2_mode)
@@ -219,15 +248,24 @@ def check_siblings(frame: pd.DataFrame, settings: QualitySettings) -> list[Quali
         for index in scores[scores > limit].index:
             row = group.loc[index]
             flags.append(
-                QualityFlag("sibling_outlier", indicator, row["area"], int(year),
-                            float(row["value"]),
-                            {"median": _number(float(median)),
-                             "score": f"{scores[index]:.1f}".replace(".", ",")})
-            )  # fmt: skip
+                QualityFlag(
+                    "sibling_outlier",
+                    indicator,
+                    row["area"],
+                    int(year),
+                    float(row["value"]),
+                    {
+                        "median": _number(float(median)),
+                        "score": f"{scores[index]:.1f}".replace(".", ","),
+                    },
+                )
+            )
     return flags
 
 
-def check_year_on_year(frame: pd.DataFrame, settings: QualitySettings) -> list[QualityFlag]:
+def check_year_on_year(
+    frame: pd.DataFrame, settings: QualitySettings
+) -> list[QualityFlag]:
     flags = []
     ordered = frame.sort_values("year")
     for (indicator, area), group in ordered.groupby(["indicator", "area"]):
@@ -242,11 +280,18 @@ def check_year_on_year(frame: pd.DataFrame, settings: QualitySettings) -> list[Q
             change = current / previous - 1
             if abs(change) > settings.yoy_band:
                 flags.append(
-                    QualityFlag("year_on_year_jump", indicator, area, int(years[position]),
-                                float(current),
-                                {"change": f"{100 * change:+.0f}",
-                                 "previous": _number(float(previous))})
-                )  # fmt: skip
+                    QualityFlag(
+                        "year_on_year_jump",
+                        indicator,
+                        area,
+                        int(years[position]),
+                        float(current),
+                        {
+                            "change": f"{100 * change:+.0f}",
+                            "previous": _number(float(previous)),
+                        },
+                    )
+                )
     return flags
 
 
@@ -264,9 +309,15 @@ def check_sources(frame: pd.DataFrame) -> list[QualityFlag]:
             for source, value in zip(group["source"], group["value"], strict=True)
         )
         flags.append(
-            QualityFlag("sources_disagree", indicator, area, int(year), float(high),
-                        {"sources": listed})
-        )  # fmt: skip
+            QualityFlag(
+                "sources_disagree",
+                indicator,
+                area,
+                int(year),
+                float(high),
+                {"sources": listed},
+            )
+        )
     return flags
 
 
@@ -281,9 +332,15 @@ def check_method_breaks(frame: pd.DataFrame, catalogue: Catalogue) -> list[Quali
                 if (group["year"] < year).any() and (group["year"] >= year).any():
                     latest = group[group["year"] < year].sort_values("year").iloc[-1]
                     flags.append(
-                        QualityFlag("method_break", item.code, area, int(latest["year"]),
-                                    float(latest["value"]), {"break_year": year})
-                    )  # fmt: skip
+                        QualityFlag(
+                            "method_break",
+                            item.code,
+                            area,
+                            int(latest["year"]),
+                            float(latest["value"]),
+                            {"break_year": year},
+                        )
+                    )
     return flags
 
 

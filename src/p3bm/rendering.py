@@ -39,12 +39,16 @@ def render(template: str, lang: str, **context: object) -> str:
         item = catalogue.by_code.get(code) if catalogue is not None else None
         return item.label(lang) if item else code
 
-    return environment().get_template(template).render(
-        lang=lang,
-        t=lambda key, **params: label(key, lang, **params),
-        fmt=lambda value, decimals=None: format_number(value, decimals, lang),
-        pct=lambda value: format_percent(value, lang),
-        level_label=lambda level: level_label(level, lang),
-        indicator_name=indicator_name,
-        **context,
+    return (
+        environment()
+        .get_template(template)
+        .render(
+            lang=lang,
+            t=lambda key, **params: label(key, lang, **params),
+            fmt=lambda value, decimals=None: format_number(value, decimals, lang),
+            pct=lambda value: format_percent(value, lang),
+            level_label=lambda level: level_label(level, lang),
+            indicator_name=indicator_name,
+            **context,
+        )
     )

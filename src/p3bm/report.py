@@ -20,10 +20,16 @@ def render_report(connection: Connection, area: Area, year: int, **options) -> s
     """
     lang = options.get("lang", "id")
     overview = build_overview(connection, area, year, **options)
-    return render("report.html", lang, overview=overview, catalogue=Catalogue.load(connection))
+    return render(
+        "report.html", lang, overview=overview, catalogue=Catalogue.load(connection)
+    )
 
 
-def write_report(connection: Connection, area: Area, year: int, output: Path, **options) -> Path:
+def write_report(
+    connection: Connection, area: Area, year: int, output: Path, **options
+) -> Path:
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(render_report(connection, area, year, **options), encoding="utf-8")
+    output.write_text(
+        render_report(connection, area, year, **options), encoding="utf-8"
+    )
     return output

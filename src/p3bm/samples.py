@@ -18,7 +18,7 @@ import yaml
 from p3bm.areas.boundaries import import_boundaries
 from p3bm.areas.crosswalk import import_crosswalk
 from p3bm.errors import P3BMError
-from p3bm.imports import ImportOptions, Importer
+from p3bm.imports import Importer, ImportOptions
 from p3bm.storage.database import Database
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def load_samples(
     rejected_dir: Path,
     progress: Callable[[str], None] = lambda line: None,
 ) -> SampleLoad:
-    """Import every sample file found in ``folder``; a failing file does not stop the rest."""
+    """Import each sample file found in ``folder``; a failure does not stop the rest."""
     manifest = sample_manifest()
     result = SampleLoad()
 
@@ -56,12 +56,21 @@ def load_samples(
     for relative in manifest.get("crosswalks", []):
         path = folder / relative
         if _present(path, result):
-            _run(result, note, path, lambda p: _crosswalk_line(import_crosswalk(db, p), p))
+            _run(
+                result,
+                note,
+                path,
+                lambda p: _crosswalk_line(import_crosswalk(db, p), p),
+            )
     for relative in manifest.get("boundaries", []):
         path = folder / relative
         if _present(path, result):
-            _run(result, note, path,
-                 lambda p: f"{p.name}: {import_boundaries(db, p).matched} polygons")  # fmt: skip
+            _run(
+                result,
+                note,
+                path,
+                lambda p: f"{p.name}: {import_boundaries(db, p).matched} polygons",
+            )
     importer = Importer(db, user)
     for entry in manifest.get("tables", []):
         path = folder / entry["path"]
@@ -70,8 +79,14 @@ def load_samples(
         options = {key: value for key, value in entry.items() if key != "path"}
         options["rejected_dir"] = rejected_dir
         options["reason"] = "public sample data"
-        _run(result, note, path,
-             lambda p, o=options: _table_line(importer.import_file(p, ImportOptions(**o))))  # fmt: skip
+        _run(
+            result,
+            note,
+            path,
+            lambda p, o=options: _table_line(
+                importer.import_file(p, ImportOptions(**o))
+            ),
+        )
     return result
 
 

@@ -16,7 +16,15 @@ from sqlalchemy.engine import Connection
 
 from p3bm.storage.schema import observation
 
-FRAME_COLUMNS = ["indicator", "area", "year", "disaggregation", "source", "value", "status"]
+FRAME_COLUMNS = [
+    "indicator",
+    "area",
+    "year",
+    "disaggregation",
+    "source",
+    "value",
+    "status",
+]
 
 
 def load_frame(
@@ -32,7 +40,13 @@ def load_frame(
     """Stored observations with a value, as a frame of FRAME_COLUMNS."""
     c = observation.c
     query = sa.select(
-        c.indicator_code, c.area_code, c.year, c.disaggregation, c.source, c.value, c.status
+        c.indicator_code,
+        c.area_code,
+        c.year,
+        c.disaggregation,
+        c.source,
+        c.value,
+        c.status,
     ).where(c.value.is_not(None))
     if indicators is not None:
         query = query.where(c.indicator_code.in_(list(indicators)))
@@ -72,13 +86,20 @@ def preferred(frame: pd.DataFrame, priority: Sequence[str] = ()) -> pd.DataFrame
     ranks = source_rank(frame["source"].unique(), priority)
     ordered = frame.assign(_rank=frame["source"].map(ranks)).sort_values("_rank")
     keys = ["indicator", "area", "year", "disaggregation"]
-    return ordered.drop_duplicates(keys, keep="first").drop(columns="_rank").reset_index(
-        drop=True
+    return (
+        ordered.drop_duplicates(keys, keep="first")
+        .drop(columns="_rank")
+        .reset_index(drop=True)
     )
 
 
-def series_of(frame: pd.DataFrame, indicator: str, area: str) -> list[tuple[int, float]]:
+def series_of(
+    frame: pd.DataFrame, indicator: str, area: str
+) -> list[tuple[int, float]]:
     """(year, value) pairs of one indicator and area, by year."""
     selected = frame[(frame["indicator"] == indicator) & (frame["area"] == area)]
     selected = selected.sort_values("year")
-    return [(int(y), float(v)) for y, v in zip(selected["year"], selected["value"], strict=True)]
+    return [
+        (int(y), float(v))
+        for y, v in zip(selected["year"], selected["value"], strict=True)
+    ]

@@ -96,14 +96,22 @@ def import_boundaries(
         if found is None:
             name = properties.get("nama") or properties.get("name") or ""
             result.unmatched.append({"feature": number, "code": value, "name": name})
-            result.report.add(Problem("unmatched_feature", path.name, value=value,
-                                      params={"feature": number, "name": name}))  # fmt: skip
+            result.report.add(
+                Problem(
+                    "unmatched_feature",
+                    path.name,
+                    value=value,
+                    params={"feature": number, "name": name},
+                )
+            )
             continue
         geometry = feature.get("geometry")
         if not _is_valid_geometry(geometry):
             result.report.add(Problem("invalid_geometry", path.name, value=number))
             continue
-        updates.append({"c": found.code, "g": json.dumps(geometry, separators=(",", ":"))})
+        updates.append(
+            {"c": found.code, "g": json.dumps(geometry, separators=(",", ":"))}
+        )
     if result.report.has_errors:
         raise ImportRejected(
             f"{path.name}: {len(result.report.errors)} feature(s) without a valid "
@@ -113,10 +121,11 @@ def import_boundaries(
     with db.begin() as connection:
         if updates:
             connection.execute(
-                area.update().where(area.c.code == sa.bindparam("c"))
+                area.update()
+                .where(area.c.code == sa.bindparam("c"))
                 .values(geometry=sa.bindparam("g")),
                 updates,
-            )  # fmt: skip
+            )
     result.matched = len(updates)
     result.report.outcome = "written"
     return result

@@ -16,20 +16,45 @@ COUNTRY_CODE = "ID"
 COUNTRY, PROVINCE, REGENCY, DISTRICT, VILLAGE = range(5)
 
 LEVEL_NAMES = ("country", "province", "regency", "district", "village")
-LEVEL_LABELS_ID = ("Nasional", "Provinsi", "Kabupaten/Kota", "Kecamatan", "Desa/Kelurahan")
+LEVEL_LABELS_ID = (
+    "Nasional",
+    "Provinsi",
+    "Kabupaten/Kota",
+    "Kecamatan",
+    "Desa/Kelurahan",
+)
 LEVEL_LABELS_EN = ("Country", "Province", "Regency/City", "District", "Village")
 
 # Words users type for a level, in Indonesian and English, mapped to its number.
 LEVEL_SYNONYMS = {
-    "0": COUNTRY, "country": COUNTRY, "nasional": COUNTRY, "negara": COUNTRY,
+    "0": COUNTRY,
+    "country": COUNTRY,
+    "nasional": COUNTRY,
+    "negara": COUNTRY,
     "national": COUNTRY,
-    "1": PROVINCE, "province": PROVINCE, "provinsi": PROVINCE, "prov": PROVINCE,
-    "2": REGENCY, "regency": REGENCY, "city": REGENCY, "kabupaten": REGENCY,
-    "kota": REGENCY, "kabkota": REGENCY, "kabupaten/kota": REGENCY, "k": REGENCY,
-    "3": DISTRICT, "district": DISTRICT, "kecamatan": DISTRICT, "c": DISTRICT,
-    "4": VILLAGE, "village": VILLAGE, "kelurahan": VILLAGE, "desa": VILLAGE,
-    "desa/kelurahan": VILLAGE, "d": VILLAGE,
-}  # fmt: skip
+    "1": PROVINCE,
+    "province": PROVINCE,
+    "provinsi": PROVINCE,
+    "prov": PROVINCE,
+    "2": REGENCY,
+    "regency": REGENCY,
+    "city": REGENCY,
+    "kabupaten": REGENCY,
+    "kota": REGENCY,
+    "kabkota": REGENCY,
+    "kabupaten/kota": REGENCY,
+    "k": REGENCY,
+    "3": DISTRICT,
+    "district": DISTRICT,
+    "kecamatan": DISTRICT,
+    "c": DISTRICT,
+    "4": VILLAGE,
+    "village": VILLAGE,
+    "kelurahan": VILLAGE,
+    "desa": VILLAGE,
+    "desa/kelurahan": VILLAGE,
+    "d": VILLAGE,
+}
 
 _DOTTED = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
 _FLOAT_SUFFIX = re.compile(r"\.0+$")

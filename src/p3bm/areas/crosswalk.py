@@ -68,7 +68,9 @@ def _find_pairs(header: list[object]) -> dict[int, tuple[int, int]]:
             bps.setdefault(level, index)
         elif words & set(_KEMENDAGRI_WORDS):
             kemendagri.setdefault(level, index)
-    return {level: (bps[level], kemendagri[level]) for level in bps if level in kemendagri}
+    return {
+        level: (bps[level], kemendagri[level]) for level in bps if level in kemendagri
+    }
 
 
 def _kemendagri_code(text: str, level: int) -> str | None:
@@ -100,8 +102,16 @@ def read_crosswalk(path: Path) -> tuple[dict[str, tuple[str, int]], ImportReport
             continue
         report.rows_read += 1
         for level, (bps_index, kemendagri_index) in pairs.items():
-            pair = _read_pair(report, table.file_name, row, number, header, level,
-                              bps_index, kemendagri_index)  # fmt: skip
+            pair = _read_pair(
+                report,
+                table.file_name,
+                row,
+                number,
+                header,
+                level,
+                bps_index,
+                kemendagri_index,
+            )
             if pair is not None:
                 targets.setdefault(pair[0], {}).setdefault(pair[1], number)
                 levels[pair[0]] = level
@@ -111,33 +121,55 @@ def read_crosswalk(path: Path) -> tuple[dict[str, tuple[str, int]], ImportReport
             mapping[bps] = (next(iter(found)), levels[bps])
             continue
         listed = ", ".join(f"{code} (row {row})" for code, row in found.items())
-        report.add(Problem("ambiguous_mapping", table.file_name, value=bps,
-                           params={"targets": listed}))  # fmt: skip
+        report.add(
+            Problem(
+                "ambiguous_mapping",
+                table.file_name,
+                value=bps,
+                params={"targets": listed},
+            )
+        )
     return mapping, report
 
 
-def _read_pair(report, file_name, row, number, header, level, bps_index,
-               kemendagri_index) -> tuple[str, str] | None:  # fmt: skip
+def _read_pair(
+    report, file_name, row, number, header, level, bps_index, kemendagri_index
+) -> tuple[str, str] | None:
     bps_cell = row[bps_index] if bps_index < len(row) else None
     kemendagri_cell = row[kemendagri_index] if kemendagri_index < len(row) else None
     if bps_cell in (None, "") and kemendagri_cell in (None, ""):
         return None
     bps = codes.clean_code_text(bps_cell)
     if not (bps.isdigit() and len(bps) == _BPS_DIGITS[level]):
-        report.add(Problem("invalid_bps_code", file_name, number, str(header[bps_index]),
-                           bps_cell, params={"digits": _BPS_DIGITS[level]}))  # fmt: skip
+        report.add(
+            Problem(
+                "invalid_bps_code",
+                file_name,
+                number,
+                str(header[bps_index]),
+                bps_cell,
+                params={"digits": _BPS_DIGITS[level]},
+            )
+        )
         return None
     kemendagri = _kemendagri_code(str(kemendagri_cell or ""), level)
     if kemendagri is None:
-        report.add(Problem("invalid_kemendagri_code", file_name, number,
-                           str(header[kemendagri_index]), kemendagri_cell,
-                           params={"level": codes.LEVEL_NAMES[level]}))  # fmt: skip
+        report.add(
+            Problem(
+                "invalid_kemendagri_code",
+                file_name,
+                number,
+                str(header[kemendagri_index]),
+                kemendagri_cell,
+                params={"level": codes.LEVEL_NAMES[level]},
+            )
+        )
         return None
     return bps, kemendagri
 
 
 def import_crosswalk(db: Database, path: Path) -> CrosswalkResult:
-    """Store the code pairs of a crosswalk file; nothing is stored if any row is invalid.
+    """Store the code pairs of a crosswalk file, or nothing if any row is invalid.
 
     Raises ImportRejected with the report when the file has errors.
     """
@@ -159,11 +191,15 @@ def import_crosswalk(db: Database, path: Path) -> CrosswalkResult:
             ).all()
         )
         new_rows = [
-            {"bps_code": bps, "kemendagri_code": code, "level": level,
-             "source_file": path.name}
+            {
+                "bps_code": bps,
+                "kemendagri_code": code,
+                "level": level,
+                "source_file": path.name,
+            }
             for bps, (code, level) in mapping.items()
             if bps not in existing
-        ]  # fmt: skip
+        ]
         changed = [
             {"b": bps, "k": code}
             for bps, (code, _) in mapping.items()

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from p3bm.areas import codes
-from p3bm.areas.codes import COUNTRY_CODE, DISTRICT, PROVINCE, REGENCY, VILLAGE
+from p3bm.areas.codes import COUNTRY_CODE, REGENCY
 from p3bm.areas.names import name_key, name_variants
 from p3bm.areas.registry import Area, list_areas
 from p3bm.errors import AmbiguousAreaName, AreaNotFound
@@ -124,12 +124,12 @@ class AreaIndex:
         names.
         """
         key = name_key(name)
-        found = {
-            code
-            for code in self._by_key.get(key.core, ())
-            if key.kind in _COMPATIBLE_KINDS[self.by_code_map[code].kind]
-        }
+        found = self._codes_for(key.core, key.kind)
         found.update(self._by_key.get(key.full, ()))
+        if not found:
+            # Try the parts of "Pedurenan (Padurenan)" or "Pontianak / Mempawah".
+            for variant in name_variants(name) - {key.core}:
+                found.update(self._codes_for(variant, key.kind))
         candidates = [
             self.by_code_map[code]
             for code in sorted(found)
@@ -147,8 +147,10 @@ class AreaIndex:
                 return candidates[0]
             if not candidates:
                 raise AreaNotFound(
-                    f"No kabupaten is named {name!r}{self._scope_text(levels, within)}.",
-                    hint="The file writes the city as Kota; check the kabupaten's name.",
+                    f"No kabupaten is named {name!r}"
+                    f"{self._scope_text(levels, within)}.",
+                    hint="The file writes the city as Kota; check the name of "
+                    "the kabupaten.",
                 )
         if len(candidates) == 1:
             return candidates[0]
@@ -159,6 +161,13 @@ class AreaIndex:
             hint="Write the code instead, or add the kind (Kota, Kabupaten) or the "
             "parent area.",
         )
+
+    def _codes_for(self, core: str, kind: str) -> set[str]:
+        return {
+            code
+            for code in self._by_key.get(core, ())
+            if kind in _COMPATIBLE_KINDS[self.by_code_map[code].kind]
+        }
 
     def _in_scope(
         self, area: Area, levels: Collection[int] | None, within: str | None

@@ -73,8 +73,12 @@ def _tokens(text: str) -> list[str]:
     return expanded
 
 
-_TRAILING_KINDS = {"kota": "kota", "kabupaten": "kabupaten", "city": "kota",
-                   "regency": "kabupaten"}  # fmt: skip
+_TRAILING_KINDS = {
+    "kota": "kota",
+    "kabupaten": "kabupaten",
+    "city": "kota",
+    "regency": "kabupaten",
+}
 
 
 def name_key(text: str) -> NameKey:
@@ -99,9 +103,10 @@ def name_key(text: str) -> NameKey:
 
 
 def name_variants(name: str) -> set[str]:
-    """Core keys under which an area's official name can be found.
+    """Core keys under which a name can be found.
 
-    ``Pedurenan (Padurenan)`` is found as pedurenan, padurenan and both together.
+    ``Pedurenan (Padurenan)`` is found as pedurenan, padurenan and both together,
+    and ``Pontianak / Mempawah`` as either name.
     """
     variants = {name_key(name).core}
     inner = _PARENTHESIS.findall(name)
@@ -109,5 +114,8 @@ def name_variants(name: str) -> set[str]:
         outer = _PARENTHESIS.sub(" ", name)
         variants.add(name_key(outer).core)
         variants.update(name_key(part).core for part in inner)
+    if "/" in name:
+        # "Pontianak / Mempawah" gives the old and the new name.
+        variants.update(name_key(part).core for part in name.split("/") if part.strip())
     variants.discard("")
     return variants

@@ -78,28 +78,52 @@ def _regency_kind(name: str) -> str:
 
 
 def bundled_areas(region: str) -> list[tuple]:
-    """Rows for the country, every province and kabupaten/kota, and ``region``'s subtree.
+    """Rows of the country, all provinces and kabupaten/kota, and ``region``'s subtree.
 
     Rows follow ``_AREA_COLUMNS`` and come parents first.
     """
     rows: list[tuple] = [(COUNTRY_CODE, COUNTRY_NAME, 0, "negara", None, None)]
     for row in _read_bundled("provinces"):
-        rows.append((row["code"], row["name"], PROVINCE, "provinsi", COUNTRY_CODE,
-                     row["code"]))  # fmt: skip
+        rows.append(
+            (row["code"], row["name"], PROVINCE, "provinsi", COUNTRY_CODE, row["code"])
+        )
     for row in _read_bundled("regencies"):
-        rows.append((row["code"], row["name"], REGENCY, _regency_kind(row["name"]),
-                     row["province_code"], row["code"].replace(".", "")))  # fmt: skip
+        rows.append(
+            (
+                row["code"],
+                row["name"],
+                REGENCY,
+                _regency_kind(row["name"]),
+                row["province_code"],
+                row["code"].replace(".", ""),
+            )
+        )
     if region == COUNTRY_CODE or codes.level_of_code(region) < DISTRICT:
         prefix = "" if region == COUNTRY_CODE else region + "."
         for row in _read_bundled("districts"):
             if row["code"].startswith(prefix):
-                rows.append((row["code"], row["name"], DISTRICT, "kecamatan",
-                             row["regency_code"], None))  # fmt: skip
+                rows.append(
+                    (
+                        row["code"],
+                        row["name"],
+                        DISTRICT,
+                        "kecamatan",
+                        row["regency_code"],
+                        None,
+                    )
+                )
         for row in _read_bundled("villages"):
             if row["code"].startswith(prefix):
-                rows.append((row["code"], row["name"], VILLAGE,
-                             codes.village_kind(row["code"]), row["district_code"],
-                             None))  # fmt: skip
+                rows.append(
+                    (
+                        row["code"],
+                        row["name"],
+                        VILLAGE,
+                        codes.village_kind(row["code"]),
+                        row["district_code"],
+                        None,
+                    )
+                )
     return rows
 
 
@@ -193,7 +217,9 @@ def _apply_validity(connection: Connection) -> None:
 
 
 def _apply_bundled_aliases(connection: Connection) -> None:
-    existing = set(connection.execute(sa.select(area_alias.c.area_code, area_alias.c.alias)))
+    existing = set(
+        connection.execute(sa.select(area_alias.c.area_code, area_alias.c.alias))
+    )
     known = set(connection.execute(sa.select(area_table.c.code)).scalars())
     new = [
         {"area_code": row["code"], "alias": row["alias"]}
@@ -334,5 +360,6 @@ def ancestors(connection: Connection, area: Area) -> list[Area]:
 
 
 def area_count(connection: Connection) -> int:
-    return connection.execute(sa.select(sa.func.count()).select_from(area_table)).scalar_one()
-
+    return connection.execute(
+        sa.select(sa.func.count()).select_from(area_table)
+    ).scalar_one()

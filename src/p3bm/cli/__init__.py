@@ -54,6 +54,7 @@ def configure_logging(level: str) -> None:
         level=level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
+        force=True,
     )
 
 
@@ -65,7 +66,9 @@ def configure_logging(level: str) -> None:
     metavar="URL",
     help="SQLite file or database URL [default: p3bm.sqlite; env P3BM_DATABASE_URL].",
 )
-@click.option("--user", help="Name recorded as author of changes [default: login name].")
+@click.option(
+    "--user", help="Name recorded as author of changes [default: login name]."
+)
 @click.option(
     "--lang", type=click.Choice(["id", "en"]), help="Message language [default: id]."
 )

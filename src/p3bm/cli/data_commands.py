@@ -24,7 +24,7 @@ from p3bm.cli import App, pass_app
 from p3bm.cli.output import format_option, print_json, print_rows
 from p3bm.completeness import compute_completeness
 from p3bm.errors import ConfigurationError, ImportRejected
-from p3bm.imports import ImportOptions, Importer, ImportReport
+from p3bm.imports import Importer, ImportOptions, ImportReport
 from p3bm.observations import STATUSES, query_values, value_history
 
 _EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -83,13 +83,19 @@ def migrate(app: App) -> None:
     """
     db = app.database(must_exist=False)
     db.upgrade()
-    click.echo(app.text(f"Skema {db.display_url}: {db.schema_revision()}.",
-                        f"Schema of {db.display_url}: {db.schema_revision()}."))  # fmt: skip
+    click.echo(
+        app.text(
+            f"Skema {db.display_url}: {db.schema_revision()}.",
+            f"Schema of {db.display_url}: {db.schema_revision()}.",
+        )
+    )
 
 
 @click.command(name="areas")
 @click.option("--within", metavar="CODE", help="Only this area and those below it.")
-@click.option("--level", help="Only one level: provinsi, kabupaten, kecamatan, kelurahan.")
+@click.option(
+    "--level", help="Only one level: provinsi, kabupaten, kecamatan, kelurahan."
+)
 @format_option
 @pass_app
 def list_areas_command(app: App, within, level, output_format) -> None:
@@ -103,35 +109,66 @@ def list_areas_command(app: App, within, level, output_format) -> None:
     rows = [area.to_dict() for area in found]
     columns = ["code", "name", "level", "kind", "parent", "bps_code", "has_boundary"]
     if output_format == "json":
-        rows = [{k: row[k] for k in ("code", "name", "level", "parent", "kind",
-                                      "bps_code", "has_boundary")} for row in rows]  # fmt: skip
+        rows = [
+            {
+                k: row[k]
+                for k in (
+                    "code",
+                    "name",
+                    "level",
+                    "parent",
+                    "kind",
+                    "bps_code",
+                    "has_boundary",
+                )
+            }
+            for row in rows
+        ]
     print_rows(rows, output_format, columns)
 
 
 @click.command(name="import-boundaries")
 @click.argument("file", type=_EXISTING_FILE)
-@click.option("--code-property", help="Feature property with the Kemendagri code [guessed].")
+@click.option(
+    "--code-property", help="Feature property with the Kemendagri code [guessed]."
+)
 @format_option
 @pass_app
-def import_boundaries_command(app: App, file: Path, code_property, output_format) -> None:
+def import_boundaries_command(
+    app: App, file: Path, code_property, output_format
+) -> None:
     """Attach polygons from a GeoJSON file to areas by their code.
 
     Example: p3bm import-boundaries kota_bekasi_kelurahan.geojson
     """
     result = import_boundaries(app.database(), file, code_property)
     if output_format == "json":
-        print_json({"file": file.name, "code_property": result.code_property,
-                    "matched": result.matched, "unmatched": result.unmatched})  # fmt: skip
+        print_json(
+            {
+                "file": file.name,
+                "code_property": result.code_property,
+                "matched": result.matched,
+                "unmatched": result.unmatched,
+            }
+        )
         return
-    click.echo(app.text(
-        f"{file.name}: {result.matched} poligon dipasang (properti {result.code_property}).",
-        f"{file.name}: {result.matched} polygons attached (property {result.code_property}).",
-    ))  # fmt: skip
+    click.echo(
+        app.text(
+            f"{file.name}: {result.matched} poligon dipasang "
+            f"(properti {result.code_property}).",
+            f"{file.name}: {result.matched} polygons attached "
+            f"(property {result.code_property}).",
+        )
+    )
     for item in result.unmatched:
-        click.echo(app.text(
-            f"  fitur {item['feature']} kode {item['code']} ({item['name']}) tidak cocok",
-            f"  feature {item['feature']} code {item['code']} ({item['name']}) matches no area",
-        ))  # fmt: skip
+        click.echo(
+            app.text(
+                f"  fitur {item['feature']} kode {item['code']} ({item['name']}) "
+                "tidak cocok",
+                f"  feature {item['feature']} code {item['code']} ({item['name']}) "
+                "matches no area",
+            )
+        )
 
 
 @click.command(name="import-crosswalk")
@@ -148,10 +185,14 @@ def import_crosswalk_command(app: App, file: Path) -> None:
         _print_problems(app, exc.report)
         raise
     pairs = ", ".join(f"{count} {level}" for level, count in result.pairs.items())
-    click.echo(app.text(
-        f"{file.name}: {pairs}; {result.added} padanan baru, {result.updated} diubah.",
-        f"{file.name}: {pairs}; {result.added} pairs added, {result.updated} changed.",
-    ))  # fmt: skip
+    click.echo(
+        app.text(
+            f"{file.name}: {pairs}; {result.added} padanan baru, "
+            f"{result.updated} diubah.",
+            f"{file.name}: {pairs}; {result.added} pairs added, "
+            f"{result.updated} changed.",
+        )
+    )
 
 
 @click.command()
@@ -173,8 +214,17 @@ def indicators(app: App, sector, output_format) -> None:
         print_rows(indicator_csv_rows(items), "csv")
         return
     rows = [item.to_dict() for item in items]
-    columns = ["code", "name" if app.lang == "id" else "name_en", "unit", "polarity",
-               "aggregation", "sector", "data_type", "skpd", "lowest_level"]  # fmt: skip
+    columns = [
+        "code",
+        "name" if app.lang == "id" else "name_en",
+        "unit",
+        "polarity",
+        "aggregation",
+        "sector",
+        "data_type",
+        "skpd",
+        "lowest_level",
+    ]
     print_rows(rows, output_format, columns)
 
 
@@ -195,12 +245,16 @@ def load_catalogue(app: App, file: Path) -> None:
     with db.begin() as connection:
         items = read_catalogue_file(file, known_skpd_codes(connection))
         counts = store_catalogue(connection, items)
-    click.echo(app.text(
-        f"Katalog dari {file.name}: {counts['added']} baru, {counts['updated']} diperbarui, "
-        f"{counts['removed']} dihapus.",
-        f"Catalogue from {file.name}: {counts['added']} added, {counts['updated']} updated, "
-        f"{counts['removed']} removed.",
-    ))  # fmt: skip
+    click.echo(
+        app.text(
+            f"Katalog dari {file.name}: {counts['added']} baru, "
+            f"{counts['updated']} diperbarui, "
+            f"{counts['removed']} dihapus.",
+            f"Catalogue from {file.name}: {counts['added']} added, "
+            f"{counts['updated']} updated, "
+            f"{counts['removed']} removed.",
+        )
+    )
 
 
 def _print_problems(app: App, report: ImportReport, verbose: bool = False) -> None:
@@ -208,10 +262,15 @@ def _print_problems(app: App, report: ImportReport, verbose: bool = False) -> No
     for problem in report.errors[:ERRORS_SHOWN]:
         _echo_problem(app, problem)
     if len(report.errors) > ERRORS_SHOWN:
-        click.echo(app.text(
-            f"  ... dan {len(report.errors) - ERRORS_SHOWN} galat lain (lihat --format json)",
-            f"  ... and {len(report.errors) - ERRORS_SHOWN} more errors (see --format json)",
-        ), err=True)  # fmt: skip
+        click.echo(
+            app.text(
+                f"  ... dan {len(report.errors) - ERRORS_SHOWN} galat lain "
+                "(lihat --format json)",
+                f"  ... and {len(report.errors) - ERRORS_SHOWN} more errors "
+                "(see --format json)",
+            ),
+            err=True,
+        )
     others = [p for p in report.problems if p.severity != "error"]
     if verbose:
         for problem in others:
@@ -222,8 +281,10 @@ def _print_problems(app: App, report: ImportReport, verbose: bool = False) -> No
         by_code.setdefault(problem.code, []).append(problem)
     for problems in by_code.values():
         first = problems[0]
-        more = app.text(f" (dan {len(problems) - 1} lagi; --verbose menampilkan semua)",
-                        f" (and {len(problems) - 1} more; --verbose shows all)")  # fmt: skip
+        more = app.text(
+            f" (dan {len(problems) - 1} lagi; --verbose menampilkan semua)",
+            f" (and {len(problems) - 1} more; --verbose shows all)",
+        )
         _echo_problem(app, first, more if len(problems) > 1 else "")
 
 
@@ -238,16 +299,20 @@ def _echo_problem(app: App, problem, suffix: str = "") -> None:
 def _summary(app: App, report: ImportReport) -> str:
     if report.outcome == "rejected":
         if any(problem.code == "code_name_mismatch" for problem in report.errors):
-            click.echo(app.text(
-                "  Catatan: bila berkas memakai kode BPS yang berbeda dari kode "
-                "Kemendagri, impor tabel padanannya (`p3bm import-crosswalk`) atau "
-                "pilih kolom nama saja dengan --area-column.",
-                "  Note: if the file uses BPS codes that differ from Kemendagri's, "
-                "import a crosswalk (`p3bm import-crosswalk`) or use only the name "
-                "column with --area-column.",
-            ), err=True)  # fmt: skip
+            click.echo(
+                app.text(
+                    "  Catatan: bila berkas memakai kode BPS yang berbeda dari kode "
+                    "Kemendagri, impor tabel padanannya (`p3bm import-crosswalk`) atau "
+                    "pilih kolom nama saja dengan --area-column.",
+                    "  Note: if the file uses BPS codes that differ from Kemendagri's, "
+                    "import a crosswalk (`p3bm import-crosswalk`) or use only the name "
+                    "column with --area-column.",
+                ),
+                err=True,
+            )
         return app.text(
-            f"{report.file}: DITOLAK, {len(report.errors)} galat di {report.rejected_rows} "
+            f"{report.file}: DITOLAK, {len(report.errors)} galat di "
+            f"{report.rejected_rows} "
             "baris; tidak ada yang ditulis. Perbaiki baris di atas, atau pakai "
             "--skip-invalid untuk menulis baris yang sah saja.",
             f"{report.file}: REJECTED, {len(report.errors)} errors in "
@@ -265,7 +330,8 @@ def _summary(app: App, report: ImportReport) -> str:
     )
     if report.rejected_file:
         text += app.text(
-            f"; {report.rejected_rows} baris ditolak, disimpan di {report.rejected_file}",
+            f"; {report.rejected_rows} baris ditolak, disimpan di "
+            f"{report.rejected_file}",
             f"; {report.rejected_rows} rows rejected, saved to {report.rejected_file}",
         )
     return text + "."
@@ -273,26 +339,54 @@ def _summary(app: App, report: ImportReport) -> str:
 
 @click.command(name="import")
 @click.argument("files", nargs=-1, required=True, type=_EXISTING_FILE)
-@click.option("--indicator", metavar="CODE", help="Indicator of every value in the file.")
+@click.option(
+    "--indicator", metavar="CODE", help="Indicator of every value in the file."
+)
 @click.option("--area", metavar="CODE", help="Area of every value in the file.")
-@click.option("--area-column", "area_columns", multiple=True, metavar="COLUMN",
-              help="Column with area codes or names; repeat for parent columns.")
+@click.option(
+    "--area-column",
+    "area_columns",
+    multiple=True,
+    metavar="COLUMN",
+    help="Column with area codes or names; repeat for parent columns.",
+)
 @click.option("--year", type=click.IntRange(1900, 2100), help="Year of every value.")
 @click.option("--year-column", metavar="COLUMN", help="Column with the year.")
 @click.option("--value-column", metavar="COLUMN", help="Column with the values.")
-@click.option("--indicator-column", metavar="COLUMN", help="Column with indicator codes or names.")
-@click.option("--disaggregation-column", "disaggregation_columns", multiple=True,
-              metavar="COLUMN", help="Column with a breakdown such as sex; repeatable.")
+@click.option(
+    "--indicator-column", metavar="COLUMN", help="Column with indicator codes or names."
+)
+@click.option(
+    "--disaggregation-column",
+    "disaggregation_columns",
+    multiple=True,
+    metavar="COLUMN",
+    help="Column with a breakdown such as sex; repeatable.",
+)
 @click.option("--sheet", help="Only this sheet of a workbook.")
-@click.option("--source", default="", help="Name of the data source, kept beside "
-              "other sources' values [default: none].")
-@click.option("--status", type=click.Choice(STATUSES), default="verified",
-              show_default=True, help="Status given to written values.")
+@click.option(
+    "--source",
+    default="",
+    help="Name of the data source, kept beside other sources' values [default: none].",
+)
+@click.option(
+    "--status",
+    type=click.Choice(STATUSES),
+    default="verified",
+    show_default=True,
+    help="Status given to written values.",
+)
 @click.option("--reason", help="Why the values change [default: import FILE].")
-@click.option("--skip-invalid", is_flag=True,
-              help="Write the valid rows and save the rejected ones to a CSV file.")
-@click.option("--rejected-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for rejected rows [default: current folder].")
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Write the valid rows and save the rejected ones to a CSV file.",
+)
+@click.option(
+    "--rejected-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for rejected rows [default: current folder].",
+)
 @click.option("--dry-run", is_flag=True, help="Check the file without writing.")
 @click.option("-v", "--verbose", is_flag=True, help="List every warning and note.")
 @format_option
@@ -343,18 +437,30 @@ def values(app: App, indicator_code, area, within, year, source, output_format) 
             area_codes = [area_registry.get_area(connection, area).code]
         elif within:
             scope = area_registry.get_area(connection, within)
-            area_codes = [a.code for a in area_registry.list_areas(connection, within=scope)]
+            area_codes = [
+                a.code for a in area_registry.list_areas(connection, within=scope)
+            ]
         stored = query_values(
             connection,
             indicators=[indicator.code],
             areas=area_codes,
             years=[year] if year else None,
         )
-    rows = [value.to_dict() for value in stored if source is None or value.source == source]
+    rows = [
+        value.to_dict() for value in stored if source is None or value.source == source
+    ]
     if output_format == "table":
         for row, value in zip(rows, stored, strict=False):
             row["disaggregation"] = value.disaggregation
-    columns = ["indicator", "area", "year", "disaggregation", "value", "source", "status"]
+    columns = [
+        "indicator",
+        "area",
+        "year",
+        "disaggregation",
+        "value",
+        "source",
+        "status",
+    ]
     print_rows(rows, output_format, columns)
 
 
@@ -383,20 +489,37 @@ def history(app: App, indicator_code, area, year, user_name, output_format) -> N
             year=year,
             user=user_name,
         )
-    columns = ["changed_at", "changed_by", "indicator", "area", "year", "disaggregation",
-               "source", "action", "old_value", "new_value", "reason", "source_file"]  # fmt: skip
+    columns = [
+        "changed_at",
+        "changed_by",
+        "indicator",
+        "area",
+        "year",
+        "disaggregation",
+        "source",
+        "action",
+        "old_value",
+        "new_value",
+        "reason",
+        "source_file",
+    ]
     print_rows([change.to_dict() for change in changes], output_format, columns)
 
 
 @click.command()
 @click.option("--area", "area_code", required=True, metavar="CODE")
 @click.option("--year", required=True, type=int)
-@click.option("--stale-after", type=click.IntRange(0, 50),
-              help="Years after which a latest value is stale [default: 3].")
+@click.option(
+    "--stale-after",
+    type=click.IntRange(0, 50),
+    help="Years after which a latest value is stale [default: 3].",
+)
 @click.option("--verified-only", is_flag=True, help="Count only verified values.")
 @format_option
 @pass_app
-def completeness(app: App, area_code, year, stale_after, verified_only, output_format) -> None:
+def completeness(
+    app: App, area_code, year, stale_after, verified_only, output_format
+) -> None:
     """Show how many expected indicators have a value, with breakdowns.
 
     Example: p3bm completeness --area 32.75 --year 2021
@@ -409,7 +532,9 @@ def completeness(app: App, area_code, year, stale_after, verified_only, output_f
             Catalogue.load(connection),
             area,
             year,
-            stale_after_years=settings.stale_after_years if stale_after is None else stale_after,
+            stale_after_years=settings.stale_after_years
+            if stale_after is None
+            else stale_after,
             verified_only=verified_only or settings.verified_only,
             skpd_names=skpd_names(connection),
             lang=app.lang,
@@ -419,8 +544,15 @@ def completeness(app: App, area_code, year, stale_after, verified_only, output_f
         print_json(data)
         return
     if output_format == "csv":
-        rows = [{"group": "total", "key": area.code, "expected": result.expected,
-                 "filled": result.filled, "percent": result.percent}]  # fmt: skip
+        rows = [
+            {
+                "group": "total",
+                "key": area.code,
+                "expected": result.expected,
+                "filled": result.filled,
+                "percent": result.percent,
+            }
+        ]
         for group in ("by_sector", "by_data_type", "by_skpd", "by_level"):
             rows += [{"group": group, **tally} for tally in data[group]]  # type: ignore[union-attr]
         print_rows(rows, "csv")
@@ -429,18 +561,26 @@ def completeness(app: App, area_code, year, stale_after, verified_only, output_f
 
 
 def _print_completeness(app: App, result, data) -> None:
-    click.echo(app.text(
-        f"{result.area.name} ({result.area.code}), {result.year}: dari {result.expected} "
-        f"indikator, {result.filled} terisi: {result.percent} %",
-        f"{result.area.name} ({result.area.code}), {result.year}: of {result.expected} "
-        f"indicators, {result.filled} are filled: {result.percent} %",
-    ))  # fmt: skip
-    for group, title in (("by_level", app.text("Tingkat", "Level")),
-                         ("by_sector", app.text("Sektor", "Sector")),
-                         ("by_data_type", app.text("Jenis data", "Data type")),
-                         ("by_skpd", "SKPD")):  # fmt: skip
+    click.echo(
+        app.text(
+            f"{result.area.name} ({result.area.code}), {result.year}: "
+            f"dari {result.expected} "
+            f"indikator, {result.filled} terisi: {result.percent} %",
+            f"{result.area.name} ({result.area.code}), {result.year}: "
+            f"of {result.expected} "
+            f"indicators, {result.filled} are filled: {result.percent} %",
+        )
+    )
+    for group, title in (
+        ("by_level", app.text("Tingkat", "Level")),
+        ("by_sector", app.text("Sektor", "Sector")),
+        ("by_data_type", app.text("Jenis data", "Data type")),
+        ("by_skpd", "SKPD"),
+    ):
         click.echo(f"\n{title}")
-        print_rows(data[group], "table", ["key", "label", "filled", "expected", "percent"])
+        print_rows(
+            data[group], "table", ["key", "label", "filled", "expected", "percent"]
+        )
     stale = {state.code for state in result.stale}
     click.echo("\n" + app.text("Belum terisi", "Missing"))
     rows = [
@@ -451,7 +591,15 @@ def _print_completeness(app: App, result, data) -> None:
 
 
 COMMANDS = [
-    init, migrate, list_areas_command, import_boundaries_command,
-    import_crosswalk_command, indicators, catalogue, import_command, values,
-    history, completeness,
-]  # fmt: skip
+    init,
+    migrate,
+    list_areas_command,
+    import_boundaries_command,
+    import_crosswalk_command,
+    indicators,
+    catalogue,
+    import_command,
+    values,
+    history,
+    completeness,
+]

@@ -34,7 +34,9 @@ def _cell(value: object) -> str:
 
 
 def print_rows(
-    rows: Sequence[dict[str, object]], output_format: str, columns: Sequence[str] | None = None
+    rows: Sequence[dict[str, object]],
+    output_format: str,
+    columns: Sequence[str] | None = None,
 ) -> None:
     """Print dictionaries in the chosen format; the table shows ``columns`` only."""
     if output_format == "json":
@@ -46,7 +48,9 @@ def print_rows(
         writer = csv.DictWriter(sys.stdout, fieldnames=all_keys, extrasaction="ignore")
         writer.writeheader()
         for row in rows:
-            writer.writerow({key: "" if row.get(key) is None else row.get(key) for key in all_keys})
+            writer.writerow(
+                {key: "" if row.get(key) is None else row.get(key) for key in all_keys}
+            )
         return
     print_table([[_cell(row.get(key)) for key in keys] for row in rows], keys)
 
@@ -54,12 +58,20 @@ def print_rows(
 def print_table(body: Sequence[Sequence[str]], header: Sequence[str]) -> None:
     widths = [len(title) for title in header]
     for row in body:
-        widths = [max(width, len(cell)) for width, cell in zip(widths, row, strict=True)]
-    line = "  ".join(title.ljust(width) for title, width in zip(header, widths, strict=True))
+        widths = [
+            max(width, len(cell)) for width, cell in zip(widths, row, strict=True)
+        ]
+    line = "  ".join(
+        title.ljust(width) for title, width in zip(header, widths, strict=True)
+    )
     click.echo(line.rstrip())
     click.echo("  ".join("-" * width for width in widths))
     for row in body:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        click.echo(
+            "  ".join(
+                cell.ljust(w) for cell, w in zip(row, widths, strict=True)
+            ).rstrip()
+        )
 
 
 def print_json(data: object) -> None:

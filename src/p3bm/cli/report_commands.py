@@ -26,18 +26,28 @@ def _report_year(app: App, connection, area, year: int | None) -> int:
         raise ConfigurationError(
             f"{area.name} has no values yet, so there is no year to report.",
             hint="Import data first, or pass --year.",
-            indonesian=(f"{area.name} belum punya nilai, jadi belum ada tahun untuk "
-                        "dilaporkan.", "Impor data dulu, atau beri --year."),
-        )  # fmt: skip
+            indonesian=(
+                f"{area.name} belum punya nilai, jadi belum ada tahun untuk "
+                "dilaporkan.",
+                "Impor data dulu, atau beri --year.",
+            ),
+        )
     return found
 
 
 @click.command()
 @click.option("--area", "area_code", required=True, metavar="CODE")
-@click.option("--year", type=click.IntRange(1900, 2100),
-              help="Year to report [default: the year with the most values].")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="HTML file to write.")
+@click.option(
+    "--year",
+    type=click.IntRange(1900, 2100),
+    help="Year to report [default: the year with the most values].",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="HTML file to write.",
+)
 @pass_app
 def report(app: App, area_code: str, year: int | None, output: Path) -> None:
     """Write a self-contained HTML report of an area that opens offline.
@@ -48,11 +58,21 @@ def report(app: App, area_code: str, year: int | None, output: Path) -> None:
     with app.database().connect() as connection:
         area = area_registry.get_area(connection, area_code)
         chosen = _report_year(app, connection, area, year)
-        write_report(connection, area, chosen, output, lang=app.lang,
-                     stale_after_years=settings.stale_after_years,
-                     verified_only=settings.verified_only)  # fmt: skip
-    click.echo(app.text(f"Laporan {area.name} {chosen} ditulis ke {output}.",
-                        f"Report of {area.name} {chosen} written to {output}."))  # fmt: skip
+        write_report(
+            connection,
+            area,
+            chosen,
+            output,
+            lang=app.lang,
+            stale_after_years=settings.stale_after_years,
+            verified_only=settings.verified_only,
+        )
+    click.echo(
+        app.text(
+            f"Laporan {area.name} {chosen} ditulis ke {output}.",
+            f"Report of {area.name} {chosen} written to {output}.",
+        )
+    )
 
 
 def _serve(app: App, host: str, port: int, workers: int) -> None:
@@ -65,19 +85,34 @@ def _serve(app: App, host: str, port: int, workers: int) -> None:
     app.database()
     logger.info("starting P3BM dashboard on http://%s:%d", host, port)
     if workers > 1:
-        uvicorn.run("p3bm.web.factory:app", host=host, port=port, workers=workers,
-                    factory=False, log_level=settings.log_level.lower())  # fmt: skip
+        uvicorn.run(
+            "p3bm.web.factory:app",
+            host=host,
+            port=port,
+            workers=workers,
+            factory=False,
+            log_level=settings.log_level.lower(),
+        )
     else:
-        uvicorn.run(create_app(settings), host=host, port=port,
-                    log_level=settings.log_level.lower())  # fmt: skip
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_level=settings.log_level.lower(),
+        )
     logger.info("P3BM dashboard stopped")
 
 
 @click.command()
 @click.option("--host", help="Address to bind [default: 127.0.0.1; env P3BM_HOST].")
 @click.option("--port", type=click.IntRange(1, 65535), help="TCP port [default: 8000].")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Worker processes; more than one suits PostgreSQL.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Worker processes; more than one suits PostgreSQL.",
+)
 @pass_app
 def serve(app: App, host, port, workers) -> None:
     """Serve the dashboard and the JSON API until stopped with Ctrl+C.
@@ -88,14 +123,29 @@ def serve(app: App, host, port, workers) -> None:
 
 
 @click.command()
-@click.option("--region", default="32.75", show_default=True,
-              help="Region to set up (Kemendagri or BPS code).")
-@click.option("--sample-data", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder of public sample tables to import [env P3BM_SAMPLE_DATA].")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Report file [default: out/p3bm-REGION-YEAR.html].")
-@click.option("--serve/--no-serve", "then_serve", default=True, show_default=True,
-              help="Serve the dashboard afterwards.")
+@click.option(
+    "--region",
+    default="32.75",
+    show_default=True,
+    help="Region to set up (Kemendagri or BPS code).",
+)
+@click.option(
+    "--sample-data",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of public sample tables to import [env P3BM_SAMPLE_DATA].",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Report file [default: out/p3bm-REGION-YEAR.html].",
+)
+@click.option(
+    "--serve/--no-serve",
+    "then_serve",
+    default=True,
+    show_default=True,
+    help="Serve the dashboard afterwards.",
+)
 @click.option("--host", help="Address to bind [default: 127.0.0.1].")
 @click.option("--port", type=click.IntRange(1, 65535), help="TCP port [default: 8000].")
 @pass_app
@@ -112,27 +162,45 @@ def up(app: App, region, sample_data, output, then_serve, host, port) -> None:
     counts = area_registry.load_region(db, region)
     with db.begin() as connection:
         install_default_catalogue(connection)
-    click.echo(app.text(f"Wilayah {region} dimuat: {counts['village']} desa/kelurahan.",
-                        f"Region {region} loaded: {counts['village']} villages."))  # fmt: skip
+    click.echo(
+        app.text(
+            f"Wilayah {region} dimuat: {counts['village']} desa/kelurahan.",
+            f"Region {region} loaded: {counts['village']} villages.",
+        )
+    )
     folder = sample_data or app.settings.sample_data
-    out_folder = (output.parent if output else Path("out"))
+    out_folder = output.parent if output else Path("out")
     if folder is not None:
         if not Path(folder).is_dir():
-            raise ConfigurationError(f"Sample data folder {folder} does not exist.",
-                                     indonesian=(f"Folder data contoh {folder} tidak ada.",
-                                                 None))  # fmt: skip
-        result = load_samples(db, Path(folder), app.settings.user, out_folder / "rejected",
-                              progress=lambda line: click.echo("  " + line))  # fmt: skip
+            raise ConfigurationError(
+                f"Sample data folder {folder} does not exist.",
+                indonesian=(f"Folder data contoh {folder} tidak ada.", None),
+            )
+        result = load_samples(
+            db,
+            Path(folder),
+            app.settings.user,
+            out_folder / "rejected",
+            progress=lambda line: click.echo("  " + line),
+        )
         if result.skipped:
-            click.echo(app.text(f"  {len(result.skipped)} berkas contoh tidak ditemukan.",
-                                f"  {len(result.skipped)} sample files not found."))  # fmt: skip
+            click.echo(
+                app.text(
+                    f"  {len(result.skipped)} berkas contoh tidak ditemukan.",
+                    f"  {len(result.skipped)} sample files not found.",
+                )
+            )
     with db.connect() as connection:
         area = area_registry.get_area(connection, region)
         year = latest_year(connection, area)
         if year is not None:
             target = output or out_folder / f"p3bm-{area.code}-{year}.html"
             write_report(connection, area, year, target, lang=app.lang)
-            click.echo(app.text(f"Laporan ditulis ke {target}.", f"Report written to {target}."))
+            click.echo(
+                app.text(
+                    f"Laporan ditulis ke {target}.", f"Report written to {target}."
+                )
+            )
     if then_serve:
         _serve(app, host or app.settings.host, port or app.settings.port, 1)
 

@@ -42,10 +42,19 @@ class ImportOptions(LayoutOptions):
     def as_record(self) -> dict[str, object]:
         """The options worth keeping with the import, for reproducing it."""
         keys = (
-            "indicator", "area", "area_columns", "year", "year_column",
-            "value_column", "indicator_column", "disaggregation_columns", "source",
-            "status", "sheet", "skip_invalid",
-        )  # fmt: skip
+            "indicator",
+            "area",
+            "area_columns",
+            "year",
+            "year_column",
+            "value_column",
+            "indicator_column",
+            "disaggregation_columns",
+            "source",
+            "status",
+            "sheet",
+            "skip_invalid",
+        )
         return {key: getattr(self, key) for key in keys if getattr(self, key)}
 
 
@@ -70,10 +79,15 @@ class Importer:
         derived = derive_totals(records, self.catalogue)
         if derived:
             report.add(
-                Problem("derived_total", path.name,
-                        params={"count": len(derived),
-                                "dimension": Localized("jenis kelamin", "sex")})
-            )  # fmt: skip
+                Problem(
+                    "derived_total",
+                    path.name,
+                    params={
+                        "count": len(derived),
+                        "dimension": Localized("jenis kelamin", "sex"),
+                    },
+                )
+            )
         report.derived = len(derived)
         report.observations = len(records) + len(derived)
         report.indicators = sorted({record.indicator for record in records})
@@ -118,15 +132,24 @@ class Importer:
         for code, params in layout.notes:
             details = {key: value for key, value in params.items() if key != "value"}
             report.add(
-                Problem(code, table.file_name, sheet=table.sheet,
-                        value=params.get("value"), params=details)
-            )  # fmt: skip
+                Problem(
+                    code,
+                    table.file_name,
+                    sheet=table.sheet,
+                    value=params.get("value"),
+                    params=details,
+                )
+            )
         for column in layout.columns:
             if column.role is Role.IGNORED and column.header:
                 report.add(
-                    Problem("ignored_column", table.file_name, sheet=table.sheet,
-                            column=column.header)
-                )  # fmt: skip
+                    Problem(
+                        "ignored_column",
+                        table.file_name,
+                        sheet=table.sheet,
+                        column=column.header,
+                    )
+                )
 
     def _save_rejected(self, path: Path, rejected, options: ImportOptions) -> Path:
         folder = options.rejected_dir or Path.cwd()
@@ -138,17 +161,30 @@ class Importer:
             for table, number, cells, problems in rejected:
                 reasons = "; ".join(f"{p.code}: {p.message('id')}" for p in problems)
                 writer.writerow(
-                    [table.sheet or "", number, reasons,
-                     *("" if cell is None else cell for cell in cells)]
-                )  # fmt: skip
+                    [
+                        table.sheet or "",
+                        number,
+                        reasons,
+                        *("" if cell is None else cell for cell in cells),
+                    ]
+                )
         return target
 
-    def _write(self, path, options: ImportOptions, records: list[Record], report) -> None:
+    def _write(
+        self, path, options: ImportOptions, records: list[Record], report
+    ) -> None:
         values = [
-            NewValue(r.indicator, r.area, r.year, r.disaggregation, options.source,
-                     r.value, r.is_derived)
+            NewValue(
+                r.indicator,
+                r.area,
+                r.year,
+                r.disaggregation,
+                options.source,
+                r.value,
+                r.is_derived,
+            )
             for r in records
-        ]  # fmt: skip
+        ]
         result = write_values(
             self.db,
             values,
@@ -166,8 +202,12 @@ class Importer:
         report.outcome = "written"
         logger.info(
             "imported %s as import %d: %d added, %d changed, %d unchanged",
-            path.name, result.import_id, result.added, result.changed, result.unchanged,
-        )  # fmt: skip
+            path.name,
+            result.import_id,
+            result.added,
+            result.changed,
+            result.unchanged,
+        )
 
 
 __all__ = ["ImportOptions", "ImportReport", "Importer"]

@@ -65,14 +65,18 @@ class AreaResolver:
         self.suggestions_left = MAX_SUGGESTIONS
         self.resolve = lru_cache(maxsize=200_000)(self._resolve)
 
-    def _resolve(self, code_cells, name_cells) -> tuple[Area | None, tuple[Finding, ...]]:
+    def _resolve(
+        self, code_cells, name_cells
+    ) -> tuple[Area | None, tuple[Finding, ...]]:
         findings: list[Finding] = []
         coded = self._coded_areas(code_cells, name_cells, findings)
         if any(finding.is_error for finding in findings):
             return None, tuple(findings)
         matched: Area | None = None
         for column_index, cell in self._names_top_down(name_cells):
-            matched = self._check_name(column_index, str(cell).strip(), coded, matched, findings)
+            matched = self._check_name(
+                column_index, str(cell).strip(), coded, matched, findings
+            )
             if matched is None and any(finding.is_error for finding in findings):
                 return None, tuple(findings)
         if any(finding.is_error for finding in findings):
@@ -81,7 +85,11 @@ class AreaResolver:
         return max(candidates, key=lambda area: area.level), tuple(findings)
 
     def _names_top_down(self, name_cells):
-        filled = [(i, cell) for i, cell in name_cells if cell is not None and str(cell).strip()]
+        filled = [
+            (i, cell)
+            for i, cell in name_cells
+            if cell is not None and str(cell).strip()
+        ]
         return sorted(filled, key=lambda item: min(self.columns[item[0]].levels or {9}))
 
     def _coded_areas(self, code_cells, name_cells, findings) -> list[tuple[int, Area]]:
@@ -110,7 +118,9 @@ class AreaResolver:
         names = [str(c) for _, c in name_cells if c is not None and str(c).strip()]
         if not any(self.index.name_agrees(area, name) for name in names):
             return None
-        findings.append(Finding("code_repaired", column_index, cell, {"repaired": repaired}))
+        findings.append(
+            Finding("code_repaired", column_index, cell, {"repaired": repaired})
+        )
         return area
 
     def _check_name(self, column_index, text, coded, parent, findings) -> Area | None:
@@ -118,13 +128,19 @@ class AreaResolver:
             if self.index.name_agrees(area, text):
                 return area
         column = self.columns[column_index]
-        same_level = [area for _, area in coded if area.level in (column.levels or set())]
+        same_level = [
+            area for _, area in coded if area.level in (column.levels or set())
+        ]
         if same_level:
             area = same_level[-1]
             findings.append(
-                Finding("code_name_mismatch", column_index, text,
-                        {"area_code": area.bps_code or area.code, "official": area.name})
-            )  # fmt: skip
+                Finding(
+                    "code_name_mismatch",
+                    column_index,
+                    text,
+                    {"area_code": area.bps_code or area.code, "official": area.name},
+                )
+            )
             return area
         if coded:
             deepest = coded[-1][1]
@@ -136,10 +152,16 @@ class AreaResolver:
                 found = None
             if found is None or not deepest.is_within(found.code):
                 findings.append(
-                    Finding("code_name_mismatch", column_index, text,
-                            {"area_code": deepest.bps_code or deepest.code,
-                             "official": deepest.name})
-                )  # fmt: skip
+                    Finding(
+                        "code_name_mismatch",
+                        column_index,
+                        text,
+                        {
+                            "area_code": deepest.bps_code or deepest.code,
+                            "official": deepest.name,
+                        },
+                    )
+                )
                 return deepest
             return found
         return self._match_name(column, text, parent, findings)
@@ -171,25 +193,43 @@ class AreaResolver:
             moved = self._match_moved(text, column.levels, parent, prefer)
             if moved is None:
                 findings.append(
-                    Finding("unknown_area_name", column.index, text,
-                            {"scope": self._scope(parent),
-                             "hint": self._suggest(text, column.levels, parent)})
-                )  # fmt: skip
+                    Finding(
+                        "unknown_area_name",
+                        column.index,
+                        text,
+                        {
+                            "scope": self._scope(parent),
+                            "hint": self._suggest(text, column.levels, parent),
+                        },
+                    )
+                )
                 return None
             findings.append(
-                Finding("parent_changed", column.index, text,
-                        {"area": f"{moved.name} ({moved.code})",
-                         "parent": f"{parent.name} ({parent.code})" if parent else ""})
-            )  # fmt: skip
+                Finding(
+                    "parent_changed",
+                    column.index,
+                    text,
+                    {
+                        "area": f"{moved.name} ({moved.code})",
+                        "parent": f"{parent.name} ({parent.code})" if parent else "",
+                    },
+                )
+            )
             return moved
         except AmbiguousAreaName as exc:
             findings.append(
-                Finding("ambiguous_area_name", column.index, text,
-                        {"candidates": ", ".join(exc.candidates[:6])})
-            )  # fmt: skip
+                Finding(
+                    "ambiguous_area_name",
+                    column.index,
+                    text,
+                    {"candidates": ", ".join(exc.candidates[:6])},
+                )
+            )
             return None
         if prefer and area.kind == "kabupaten":
-            findings.append(Finding("bare_name_is_kabupaten", column.index, key.core.title()))
+            findings.append(
+                Finding("bare_name_is_kabupaten", column.index, key.core.title())
+            )
         return area
 
     def _match_moved(self, text, levels, parent: Area | None, prefer: bool):

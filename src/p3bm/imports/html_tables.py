@@ -32,7 +32,9 @@ def table_grid(table) -> list[list[object]]:
     """The cells of one table element, with row and column spans repeated."""
     grid: list[list[object]] = []
     pending: dict[tuple[int, int], str] = {}
-    for row_index, row in enumerate(table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")):
+    for row_index, row in enumerate(
+        table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
+    ):
         cells: list[object] = []
         column = 0
         for cell in row.xpath("./td|./th"):
@@ -72,7 +74,9 @@ def _bps_split_table(document) -> tuple[list[list[object]], list[str]] | None:
     return [header, *body], titles
 
 
-def html_tables(name: str, data: bytes) -> list[tuple[str | None, list[list[object]], list[str]]]:
+def html_tables(
+    name: str, data: bytes
+) -> list[tuple[str | None, list[list[object]], list[str]]]:
     """Tables of an HTML page as (label, rows, title lines)."""
     try:
         document = lxml.html.fromstring(data)

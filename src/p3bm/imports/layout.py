@@ -30,42 +30,79 @@ from p3bm.imports.numbers import (
 from p3bm.imports.reading import RawTable
 
 SAMPLE_ROWS = 400
+# A header that names a role needs half its distinct values to fit the role;
+# a column recognised by content alone needs 80 to 90 %. Invalid values in a
+# well-named column then become row errors instead of a misread layout.
+HEADER_EVIDENCE_SHARE = 0.5
 
 _CODE_WORDS = {"kode", "code", "kd", "kdj", "kodewilayah", "id_wilayah"}
 _NAME_WORDS = {"nama", "name", "wilayah", "area", "region", "daerah"}
 _YEAR_WORDS = {"tahun", "year", "thn", "periode", "period"}
 _VALUE_WORDS = {"nilai", "value", "jumlah", "angka", "data", "total", "capaian"}
-_INDICATOR_WORDS = {"indikator", "indicator", "series", "variabel", "variable", "uraian"}
+_INDICATOR_WORDS = {
+    "indikator",
+    "indicator",
+    "series",
+    "variabel",
+    "variable",
+    "uraian",
+}
 _UNIT_WORDS = {"satuan", "unit", "units"}
 _IGNORE_WORDS = {"id", "no", "nomor", "nomer", "urut", "keterangan", "catatan", "note"}
 _LEVEL_WORDS = {
-    "provinsi": codes.PROVINCE, "prov": codes.PROVINCE, "province": codes.PROVINCE,
+    "provinsi": codes.PROVINCE,
+    "prov": codes.PROVINCE,
+    "province": codes.PROVINCE,
     "propinsi": codes.PROVINCE,
-    "kabupaten": codes.REGENCY, "kab": codes.REGENCY, "kota": codes.REGENCY,
-    "kabkota": codes.REGENCY, "regency": codes.REGENCY, "city": codes.REGENCY,
-    "kecamatan": codes.DISTRICT, "kec": codes.DISTRICT, "district": codes.DISTRICT,
+    "kabupaten": codes.REGENCY,
+    "kab": codes.REGENCY,
+    "kota": codes.REGENCY,
+    "kabkota": codes.REGENCY,
+    "regency": codes.REGENCY,
+    "city": codes.REGENCY,
+    "kecamatan": codes.DISTRICT,
+    "kec": codes.DISTRICT,
+    "district": codes.DISTRICT,
     "distric": codes.DISTRICT,
-    "kelurahan": codes.VILLAGE, "desa": codes.VILLAGE, "kel": codes.VILLAGE,
+    "kelurahan": codes.VILLAGE,
+    "desa": codes.VILLAGE,
+    "kel": codes.VILLAGE,
     "village": codes.VILLAGE,
-}  # fmt: skip
+}
 # Dimension of a disaggregation column, by header.
 DIMENSION_HEADERS = {
-    "jenis_kelamin": "sex", "jk": "sex", "sex": "sex", "gender": "sex",
+    "jenis_kelamin": "sex",
+    "jk": "sex",
+    "sex": "sex",
+    "gender": "sex",
     "kelamin": "sex",
-    "kelompok_umur": "age", "umur": "age", "age_group": "age", "usia": "age",
-    "klasifikasi_daerah": "urban_rural", "tipe_daerah": "urban_rural",
-    "perkotaan_perdesaan": "urban_rural", "urban_rural": "urban_rural",
-}  # fmt: skip
+    "kelompok_umur": "age",
+    "umur": "age",
+    "age_group": "age",
+    "usia": "age",
+    "klasifikasi_daerah": "urban_rural",
+    "tipe_daerah": "urban_rural",
+    "perkotaan_perdesaan": "urban_rural",
+    "urban_rural": "urban_rural",
+}
 # Category words, in cells or as column headers, and their canonical names.
 CATEGORIES = {
-    "laki_laki": ("sex", "male"), "lakilaki": ("sex", "male"), "laki": ("sex", "male"),
-    "pria": ("sex", "male"), "male": ("sex", "male"), "l": ("sex", "male"),
-    "perempuan": ("sex", "female"), "wanita": ("sex", "female"),
-    "female": ("sex", "female"), "p": ("sex", "female"),
-    "perkotaan": ("urban_rural", "urban"), "urban": ("urban_rural", "urban"),
-    "perdesaan": ("urban_rural", "rural"), "pedesaan": ("urban_rural", "rural"),
+    "laki_laki": ("sex", "male"),
+    "lakilaki": ("sex", "male"),
+    "laki": ("sex", "male"),
+    "pria": ("sex", "male"),
+    "male": ("sex", "male"),
+    "l": ("sex", "male"),
+    "perempuan": ("sex", "female"),
+    "wanita": ("sex", "female"),
+    "female": ("sex", "female"),
+    "p": ("sex", "female"),
+    "perkotaan": ("urban_rural", "urban"),
+    "urban": ("urban_rural", "urban"),
+    "perdesaan": ("urban_rural", "rural"),
+    "pedesaan": ("urban_rural", "rural"),
     "rural": ("urban_rural", "rural"),
-}  # fmt: skip
+}
 TOTAL_WORDS = {"total", "jumlah", "l_p", "lp", "semua", "all", "perkotaan_perdesaan"}
 # Every category of a dimension, when they are few and fixed: a total can be
 # derived only when all of them are present.
@@ -118,7 +155,12 @@ class Layout:
 
     @property
     def value_columns(self) -> list[Column]:
-        roles = (Role.VALUE, Role.YEAR_VALUES, Role.INDICATOR_VALUES, Role.CATEGORY_VALUES)
+        roles = (
+            Role.VALUE,
+            Role.YEAR_VALUES,
+            Role.INDICATOR_VALUES,
+            Role.CATEGORY_VALUES,
+        )
         return [column for column in self.columns if column.role in roles]
 
     @property
@@ -218,7 +260,18 @@ def _share(cells: list[object], test) -> float:
     return sum(1 for cell in cells if test(cell)) / len(cells)
 
 
-YES_NO_WORDS = {"ada": 1.0, "ya": 1.0, "yes": 1.0, "tidak ada": 0.0, "tidak": 0.0, "no": 0.0}
+YES_NO_WORDS = {
+    "ada": 1.0,
+    "ya": 1.0,
+    "yes": 1.0,
+    "tidak ada": 0.0,
+    "tidak": 0.0,
+    "no": 0.0,
+}
+
+
+def _is_year(cell: object) -> bool:
+    return parse_year(cell) is not None
 
 
 def _numeric_share(cells: list[object]) -> float:
@@ -226,7 +279,7 @@ def _numeric_share(cells: list[object]) -> float:
         if str(cell).strip().lower() in YES_NO_WORDS:
             return True
         try:
-            return parse_number(cell) not in (MISSING, NOT_APPLICABLE)
+            return parse_number(cell) is not MISSING
         except AmbiguousNumber:
             return True
         except ValueError:
@@ -300,7 +353,10 @@ def _find_named(columns: list[Column], name: str, table: RawTable) -> Column:
     raise InputFileError(
         f"{table.label}: there is no column {name!r}.",
         hint=f"The columns are: {listed}.",
-        indonesian=(f"{table.label}: tidak ada kolom {name!r}.", f"Kolomnya: {listed}."),
+        indonesian=(
+            f"{table.label}: tidak ada kolom {name!r}.",
+            f"Kolomnya: {listed}.",
+        ),
     )
 
 
@@ -324,7 +380,12 @@ class LayoutDetector:
         header = self.table.rows[header_row]
         width = max(len(row) for row in self.table.rows)
         columns = [
-            Column(i, str(header[i]).strip() if i < len(header) and header[i] is not None else "")
+            Column(
+                i,
+                str(header[i]).strip()
+                if i < len(header) and header[i] is not None
+                else "",
+            )
             for i in range(width)
         ]
         layout = Layout(self.table, header_row, columns)
@@ -358,9 +419,15 @@ class LayoutDetector:
                 column.levels = levels or _level_hint(_words(header_key(name)))
                 self._claim(layout, column, Role.AREA_NAME)
         if options.year_column:
-            self._claim(layout, _find_named(columns, options.year_column, self.table), Role.YEAR)
+            self._claim(
+                layout, _find_named(columns, options.year_column, self.table), Role.YEAR
+            )
         if options.value_column:
-            self._claim(layout, _find_named(columns, options.value_column, self.table), Role.VALUE)
+            self._claim(
+                layout,
+                _find_named(columns, options.value_column, self.table),
+                Role.VALUE,
+            )
         if options.indicator_column:
             column = _find_named(columns, options.indicator_column, self.table)
             self._claim(layout, column, Role.INDICATOR)
@@ -400,10 +467,13 @@ class LayoutDetector:
         cells = _column_cells(self.table, start, column.index)
         if not cells:
             return
-        if words & _YEAR_WORDS and _share(cells, lambda c: parse_year(c) is not None) >= 0.9:
+        if words & _YEAR_WORDS and _share(cells, _is_year) >= HEADER_EVIDENCE_SHARE:
             column.role = Role.YEAR
             return
-        if words & _INDICATOR_WORDS and self._indicator_share(cells) >= 0.8:
+        if (
+            words & _INDICATOR_WORDS
+            and self._indicator_share(cells) >= HEADER_EVIDENCE_SHARE
+        ):
             column.role = Role.INDICATOR
             return
         # Named area columns replace detection, so a wrong code column can be
@@ -411,21 +481,25 @@ class LayoutDetector:
         detect_areas = not self.options.area_columns
         if detect_areas and (words & _CODE_WORDS or key in _CODE_WORDS):
             share, levels = _code_levels(self.index, cells)
-            if share >= 0.8:
+            if share >= HEADER_EVIDENCE_SHARE:
                 column.levels = levels
                 column.role = Role.AREA_CODE
                 return
         hint = _level_hint(words)
         if detect_areas and (words & _NAME_WORDS or hint):
             share, levels = _name_levels(self.index, cells, hint)
-            if share >= 0.6:
+            if share >= HEADER_EVIDENCE_SHARE:
                 column.levels = levels
                 column.role = Role.AREA_NAME
                 return
         if key in _VALUE_WORDS:
             column.role = Role.VALUE
             return
-        indicator = self.catalogue.match_phrase(column.header) if column.header else None
+        indicator = None
+        if column.header:
+            indicator = self.catalogue.match_exact(
+                column.header
+            ) or self.catalogue.match_phrase(column.header)
         if indicator is not None and _numeric_share(cells) >= 0.5:
             column.indicator = indicator
             column.role = Role.INDICATOR_VALUES
@@ -447,11 +521,18 @@ class LayoutDetector:
                 column.role = Role.INDICATOR
             return
         share, levels = _code_levels(self.index, cells)
-        if share >= 0.9 and _share(cells, self.index.looks_like_code) >= 0.9:
-            if all(len(codes.clean_code_text(c)) > 2 or "." in str(c) for c in cells[:50]):
-                column.levels = levels
-                column.role = Role.AREA_CODE
-                return
+        # Two-digit numbers are province codes only when a header says so.
+        is_long_code = all(
+            len(codes.clean_code_text(c)) > 2 or "." in str(c) for c in cells[:50]
+        )
+        if (
+            share >= 0.9
+            and _share(cells, self.index.looks_like_code) >= 0.9
+            and is_long_code
+        ):
+            column.levels = levels
+            column.role = Role.AREA_CODE
+            return
         if _numeric_share(cells) < 0.5:
             share, levels = _name_levels(self.index, cells, None)
             if share >= 0.8:
@@ -465,8 +546,10 @@ class LayoutDetector:
         distinct = list(dict.fromkeys(str(cell) for cell in cells))[:100]
         return _share(
             distinct,
-            lambda c: (self.catalogue.match_exact(c) or self.catalogue.match_phrase(c))
-            is not None,
+            lambda c: (
+                (self.catalogue.match_exact(c) or self.catalogue.match_phrase(c))
+                is not None
+            ),
         )
 
     def _settle_indicator(self, layout: Layout) -> None:
@@ -485,7 +568,11 @@ class LayoutDetector:
             return
         indicator, where, text = self._indicator_from_text()
         if indicator is None:
-            if layout.of_role(Role.VALUE) or layout.of_role(Role.YEAR_VALUES) or layout.of_role(Role.CATEGORY_VALUES):
+            if (
+                layout.of_role(Role.VALUE)
+                or layout.of_role(Role.YEAR_VALUES)
+                or layout.of_role(Role.CATEGORY_VALUES)
+            ):
                 raise InputFileError(
                     f"{self.table.label}: cannot tell which indicator the values are.",
                     hint="Pass --indicator CODE (see `p3bm indicators`).",
@@ -497,7 +584,10 @@ class LayoutDetector:
             return
         layout.fixed_indicator = indicator
         layout.notes.append(
-            ("indicator_from_text", {"indicator": indicator.code, "where": where, "value": text})
+            (
+                "indicator_from_text",
+                {"indicator": indicator.code, "where": where, "value": text},
+            )
         )
 
     def _indicator_from_text(self) -> tuple[Indicator | None, str, str]:
@@ -512,7 +602,11 @@ class LayoutDetector:
         return None, "", ""
 
     def _settle_year(self, layout: Layout) -> None:
-        if layout.fixed_year is not None or layout.of_role(Role.YEAR) or layout.of_role(Role.YEAR_VALUES):
+        if (
+            layout.fixed_year is not None
+            or layout.of_role(Role.YEAR)
+            or layout.of_role(Role.YEAR_VALUES)
+        ):
             return
         texts = [("title", line) for line in self.table.title_lines]
         if self.table.sheet:
@@ -522,7 +616,9 @@ class LayoutDetector:
             years = set(_YEAR_TOKEN.findall(text))
             if len(years) == 1:
                 layout.fixed_year = int(years.pop())
-                layout.notes.append(("year_from_text", {"year": layout.fixed_year, "where": where}))
+                layout.notes.append(
+                    ("year_from_text", {"year": layout.fixed_year, "where": where})
+                )
                 return
         raise InputFileError(
             f"{self.table.label}: there is no year column and no year in the title.",

@@ -14,9 +14,28 @@ from collections.abc import Iterable
 from enum import Enum
 
 MISSING_WORDS = frozenset(
-    {"", "-", "–", "—", "--", ".", "..", "...", "…", "na", "n/a", "n.a.", "nan",
-     "null", "none", "tt", "t.t.", "tidak tersedia", "belum ada data"}
-)  # fmt: skip
+    {
+        "",
+        "-",
+        "–",
+        "—",
+        "--",
+        ".",
+        "..",
+        "...",
+        "…",
+        "na",
+        "n/a",
+        "n.a.",
+        "nan",
+        "null",
+        "none",
+        "tt",
+        "t.t.",
+        "tidak tersedia",
+        "belum ada data",
+    }
+)
 NOT_APPLICABLE_WORDS = frozenset({"tidak berlaku", "not applicable", "tb", "t.b."})
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _GROUPED = re.compile(r"^\d{1,3}([.,]\d{3})+$")

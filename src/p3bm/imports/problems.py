@@ -146,8 +146,7 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         WARNING,
         "fitur ke-{feature} dengan kode {value} ({name}) tidak cocok dengan wilayah "
         "mana pun di basis data",
-        "feature {feature} with code {value} ({name}) matches no area in the "
-        "database",
+        "feature {feature} with code {value} ({name}) matches no area in the database",
     ),
     "repeated_duplicate": (
         WARNING,
@@ -168,8 +167,7 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     ),
     "unknown_unit": (
         WARNING,
-        "satuan {value} tidak dikenal; nilai diimpor apa adanya dalam satuan "
-        "{unit}",
+        "satuan {value} tidak dikenal; nilai diimpor apa adanya dalam satuan {unit}",
         "unit {value} is unknown; the value is imported as it is, in {unit}",
     ),
     "unit_converted": (

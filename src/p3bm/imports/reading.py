@@ -54,7 +54,8 @@ def read_tables(path: Path, sheet: str | None = None) -> list[RawTable]:
         raise InputFileError(f"Cannot read {path}: {exc.strerror}.") from None
     if not data.strip():
         raise InputFileError(
-            f"File {path.name} is empty.", indonesian=(f"Berkas {path.name} kosong.", None)
+            f"File {path.name} is empty.",
+            indonesian=(f"Berkas {path.name} kosong.", None),
         )
     if data.startswith(_XLSX_MAGIC):
         tables = _read_xlsx(path, sheet)
@@ -175,7 +176,9 @@ def _read_xlsx(path: Path, sheet: str | None) -> list[RawTable]:
                 for row in worksheet.iter_rows(values_only=True)
             ]
             tables.append(
-                RawTable(path.name, worksheet.title, rows, list(range(1, len(rows) + 1)))
+                RawTable(
+                    path.name, worksheet.title, rows, list(range(1, len(rows) + 1))
+                )
             )
         return tables
     finally:

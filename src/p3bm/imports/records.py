@@ -15,6 +15,7 @@ from p3bm.areas.names import name_key
 from p3bm.areas.registry import Area
 from p3bm.catalogue import Catalogue, Indicator
 from p3bm.imports import units
+from p3bm.imports.area_resolution import AreaResolver
 from p3bm.imports.layout import (
     CATEGORIES,
     COMPLETE_CATEGORIES,
@@ -34,9 +35,7 @@ from p3bm.imports.numbers import (
     parse_number,
     parse_year,
 )
-from p3bm.imports.area_resolution import AreaResolver
 from p3bm.imports.problems import ERROR, ImportReport, Problem
-
 
 
 @dataclass
@@ -96,7 +95,9 @@ class RowReader:
         self.missing_cells = 0
         self._seen: dict[tuple[str, str, int, str], Record] = {}
         self._conventions = self._detect_conventions()
-        self.resolver = AreaResolver(index, layout.columns, self._kota_cores_by_column())
+        self.resolver = AreaResolver(
+            index, layout.columns, self._kota_cores_by_column()
+        )
         self._noted_kabupaten: set[str] = set()
         self._notes: set[tuple[str, str, str]] = set()
 
@@ -169,8 +170,12 @@ class RowReader:
         self._drop_rejected()
         if self.missing_cells:
             self.report.add(
-                Problem("missing_values", self.table.file_name, sheet=self.table.sheet,
-                        params={"count": self.missing_cells})  # fmt: skip
+                Problem(
+                    "missing_values",
+                    self.table.file_name,
+                    sheet=self.table.sheet,
+                    params={"count": self.missing_cells},
+                )
             )
         return self.records
 
@@ -180,7 +185,8 @@ class RowReader:
     def _read_row(self, number: int, row: list[object]) -> list[Record]:
         values = [(c, self._cell(row, c)) for c in self.layout.value_columns]
         has_value = any(
-            cell is not None and str(cell).strip() not in ("", "-") for _, cell in values
+            cell is not None and str(cell).strip() not in ("", "-")
+            for _, cell in values
         )
         area = self._row_area(number, row, has_value)
         if not has_value:
@@ -218,7 +224,9 @@ class RowReader:
             return None
         cell = self._cell(row, columns[0])
         text = "" if cell is None else str(cell)
-        indicator = self.catalogue.match_exact(text) or self.catalogue.match_phrase(text)
+        indicator = self.catalogue.match_exact(text) or self.catalogue.match_phrase(
+            text
+        )
         if indicator is None:
             self._problem("unknown_indicator", number, columns[0], cell)
         return indicator
@@ -228,7 +236,9 @@ class RowReader:
         for column in self.layout.of_role(Role.DISAGGREGATION):
             cell = self._cell(row, column)
             if cell is not None and str(cell).strip():
-                pairs[column.dimension or "group"] = _category(column.dimension or "", cell)
+                pairs[column.dimension or "group"] = _category(
+                    column.dimension or "", cell
+                )
         return pairs
 
     def _row_unit(self, row: list[object]) -> str | None:
@@ -294,25 +304,36 @@ class RowReader:
             return None
         number_value = None if value is NOT_APPLICABLE else float(value)  # type: ignore[arg-type]
         if number_value is not None:
-            number_value = self._convert_unit(number, column, number_value, unit, indicator)
+            number_value = self._convert_unit(
+                number, column, number_value, unit, indicator
+            )
             if number_value is None:
                 return None
-            if number_value == 0 and self._zero_is_missing(number, column, area, year, indicator):
+            if number_value == 0 and self._zero_is_missing(
+                number, column, area, year, indicator
+            ):
                 return None
             if not self._within_range(number, column, cell, number_value, indicator):
                 return None
         if area.level > indicator.lowest_level:
             self._problem(
-                "below_lowest_level", number, column, cell,
+                "below_lowest_level",
+                number,
+                column,
+                cell,
                 indicator=indicator.code,
                 lowest=codes.LEVEL_NAMES[indicator.lowest_level],
                 area=f"{area.name} ({area.code})",
-            )  # fmt: skip
+            )
             return None
         return Record(
-            indicator.code, area.code, year, disaggregation_text(disaggregation),
-            number_value, number,
-        )  # fmt: skip
+            indicator.code,
+            area.code,
+            year,
+            disaggregation_text(disaggregation),
+            number_value,
+            number,
+        )
 
     def _parse_value(self, number: int, column: Column, cell: object, indicator):
         if (
@@ -324,7 +345,9 @@ class RowReader:
         ):
             return YES_NO_WORDS[cell.strip().lower()]
         try:
-            return parse_number(cell, self._conventions.get(column.index, Convention.UNKNOWN))
+            return parse_number(
+                cell, self._conventions.get(column.index, Convention.UNKNOWN)
+            )
         except AmbiguousNumber:
             self._problem("ambiguous_number", number, column, cell)
         except ValueError:
@@ -341,9 +364,13 @@ class RowReader:
             return value * factor
         if not units.is_compatible(unit, indicator.unit):
             self._problem(
-                "unit_mismatch", number, None, unit,
-                indicator=indicator.code, unit=indicator.unit,
-            )  # fmt: skip
+                "unit_mismatch",
+                number,
+                None,
+                unit,
+                indicator=indicator.code,
+                unit=indicator.unit,
+            )
             return None
         self._note_once("unknown_unit", unit, indicator, None)
         return value
@@ -357,34 +384,56 @@ class RowReader:
         if factor is not None:
             params["factor"] = f"{factor:g}"
         self.report.add(
-            Problem(code, self.table.file_name, sheet=self.table.sheet, value=unit,
-                    params=params)  # fmt: skip
+            Problem(
+                code,
+                self.table.file_name,
+                sheet=self.table.sheet,
+                value=unit,
+                params=params,
+            )
         )
 
-    def _zero_is_missing(self, number, column, area: Area, year: int, indicator) -> bool:
+    def _zero_is_missing(
+        self, number, column, area: Area, year: int, indicator
+    ) -> bool:
         if area.valid_from is not None and year < area.valid_from:
             self._problem(
-                "zero_before_area_existed", number, column, 0,
-                area=f"{area.name} ({area.code})", year=year, valid_from=area.valid_from,
-            )  # fmt: skip
+                "zero_before_area_existed",
+                number,
+                column,
+                0,
+                area=f"{area.name} ({area.code})",
+                year=year,
+                valid_from=area.valid_from,
+            )
             return True
         if indicator.zero_means_missing:
-            self._problem("zero_means_missing", number, column, 0, indicator=indicator.code)
+            self._problem(
+                "zero_means_missing", number, column, 0, indicator=indicator.code
+            )
             return True
         return False
 
     def _within_range(self, number, column, cell, value: float, indicator) -> bool:
         if indicator.minimum is not None and value < indicator.minimum:
             self._problem(
-                "below_minimum", number, column, cell,
-                limit=f"{indicator.minimum:g}", indicator=indicator.code,
-            )  # fmt: skip
+                "below_minimum",
+                number,
+                column,
+                cell,
+                limit=f"{indicator.minimum:g}",
+                indicator=indicator.code,
+            )
             return False
         if indicator.maximum is not None and value > indicator.maximum:
             self._problem(
-                "above_maximum", number, column, cell,
-                limit=f"{indicator.maximum:g}", indicator=indicator.code,
-            )  # fmt: skip
+                "above_maximum",
+                number,
+                column,
+                cell,
+                limit=f"{indicator.maximum:g}",
+                indicator=indicator.code,
+            )
             return False
         return True
 
@@ -397,15 +446,28 @@ class RowReader:
                 self._seen[record.key] = record
                 self.records.append(record)
             elif earlier.value == record.value:
-                self._problem("repeated_duplicate", record.row, None, record.value,
-                              other_row=earlier.row)  # fmt: skip
+                self._problem(
+                    "repeated_duplicate",
+                    record.row,
+                    None,
+                    record.value,
+                    other_row=earlier.row,
+                )
             else:
                 self._problem(
-                    "conflicting_duplicate", record.row, None, record.value,
-                    indicator=record.indicator, area=record.area, year=record.year,
-                    disaggregation=f" ({record.disaggregation})" if record.disaggregation else "",
-                    other=earlier.value, other_row=earlier.row,
-                )  # fmt: skip
+                    "conflicting_duplicate",
+                    record.row,
+                    None,
+                    record.value,
+                    indicator=record.indicator,
+                    area=record.area,
+                    year=record.year,
+                    disaggregation=f" ({record.disaggregation})"
+                    if record.disaggregation
+                    else "",
+                    other=earlier.value,
+                    other_row=earlier.row,
+                )
 
     def _drop_rejected(self) -> None:
         if not self.rejected_rows:
@@ -433,7 +495,9 @@ def derive_totals(records: list[Record], catalogue: Catalogue) -> list[Record]:
         for dimension, category in pairs.items():
             if dimension not in COMPLETE_CATEGORIES:
                 continue
-            rest = disaggregation_text({k: v for k, v in pairs.items() if k != dimension})
+            rest = disaggregation_text(
+                {k: v for k, v in pairs.items() if k != dimension}
+            )
             key = (record.indicator, record.area, record.year, rest, dimension)
             groups.setdefault(key, {})[category] = record
     derived = []

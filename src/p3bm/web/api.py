@@ -111,8 +111,12 @@ def list_areas(
         found = area_registry.list_areas(connection, within=scope, level=level_number)
     if q:
         needle = q.casefold()
-        found = [a for a in found if needle in a.name.casefold() or a.code.startswith(q)]
-    return AreaList(items=[_area_out(a) for a in found[offset : offset + limit]], total=len(found))
+        found = [
+            a for a in found if needle in a.name.casefold() or a.code.startswith(q)
+        ]
+    return AreaList(
+        items=[_area_out(a) for a in found[offset : offset + limit]], total=len(found)
+    )
 
 
 @router.get("/areas/{code}", response_model=AreaDetail)
@@ -121,7 +125,9 @@ def get_area(request: Request, code: str) -> AreaDetail:
     with request.app.state.db.connect() as connection:
         area = area_registry.get_area(connection, code)
         kids = area_registry.children(connection, area)
-    return AreaDetail(**_area_out(area).model_dump(), children=[_area_out(k) for k in kids])
+    return AreaDetail(
+        **_area_out(area).model_dump(), children=[_area_out(k) for k in kids]
+    )
 
 
 def _indicator_out(item) -> IndicatorOut:
@@ -137,7 +143,9 @@ def list_indicators(
     """The indicator catalogue."""
     with request.app.state.db.connect() as connection:
         catalogue = Catalogue.load(connection)
-    return [_indicator_out(i) for i in catalogue if sector is None or i.sector == sector]
+    return [
+        _indicator_out(i) for i in catalogue if sector is None or i.sector == sector
+    ]
 
 
 @router.get("/indicators/{code}", response_model=IndicatorOut)
@@ -164,22 +172,34 @@ def list_observations(
             area_codes = [area_registry.get_area(connection, area).code]
         elif within:
             scope = area_registry.get_area(connection, within)
-            area_codes = [a.code for a in area_registry.list_areas(connection, within=scope)]
+            area_codes = [
+                a.code for a in area_registry.list_areas(connection, within=scope)
+            ]
         catalogue = Catalogue.load(connection)
-        indicator_codes = [catalogue.get(code).code for code in indicator] if indicator else None
+        indicator_codes = (
+            [catalogue.get(code).code for code in indicator] if indicator else None
+        )
         stored = query_values(
-            connection, indicators=indicator_codes, areas=area_codes,
-            years=year, limit=limit if source is None else None,
+            connection,
+            indicators=indicator_codes,
+            areas=area_codes,
+            years=year,
+            limit=limit if source is None else None,
             offset=offset if source is None else 0,
-        )  # fmt: skip
+        )
     if source is not None:
         stored = [s for s in stored if s.source == source][offset : offset + limit]
     items = [
         ObservationOut(
-            indicator=s.indicator, area=s.area, year=s.year, value=s.value,
-            disaggregation=s.disaggregation, source=s.source, status=s.status,
+            indicator=s.indicator,
+            area=s.area,
+            year=s.year,
+            value=s.value,
+            disaggregation=s.disaggregation,
+            source=s.source,
+            status=s.status,
             is_derived=s.is_derived,
-        )  # fmt: skip
+        )
         for s in stored
     ]
     return ObservationPage(items=items, limit=limit, offset=offset)
@@ -199,10 +219,15 @@ def completeness(
     with request.app.state.db.connect() as connection:
         found = area_registry.get_area(connection, area)
         result = compute_completeness(
-            connection, Catalogue.load(connection), found, year,
-            stale_after_years=settings.stale_after_years if stale_after_years is None
+            connection,
+            Catalogue.load(connection),
+            found,
+            year,
+            stale_after_years=settings.stale_after_years
+            if stale_after_years is None
             else stale_after_years,
             verified_only=verified_only or settings.verified_only,
-            skpd_names=skpd_names(connection), lang=lang,
-        )  # fmt: skip
+            skpd_names=skpd_names(connection),
+            lang=lang,
+        )
     return result.to_dict()

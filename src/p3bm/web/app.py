@@ -63,13 +63,19 @@ def _wants_json(request: Request) -> bool:
 
 def _error_response(request: Request, status: int, code: str, message: str):
     if _wants_json(request):
-        return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+        return JSONResponse(
+            {"error": {"code": code, "message": message}}, status_code=status
+        )
     lang = request.query_params.get("lang") or request.app.state.settings.lang
     lang = lang if lang in ("id", "en") else "id"
     html = render(
-        "web/error.html", lang, status=status, message=message,
-        link=lambda path, **_: path, switch_lang="/",
-    )  # fmt: skip
+        "web/error.html",
+        lang,
+        status=status,
+        message=message,
+        link=lambda path, **_: path,
+        switch_lang="/",
+    )
     return HTMLResponse(html, status_code=status)
 
 

@@ -43,8 +43,13 @@ def _switch(request: Request, lang: str) -> str:
 
 
 def _page(request: Request, template: str, lang: str, **context) -> HTMLResponse:
-    html = render(template, lang, link=_linker(lang), switch_lang=_switch(request, lang),
-                  **context)  # fmt: skip
+    html = render(
+        template,
+        lang,
+        link=_linker(lang),
+        switch_lang=_switch(request, lang),
+        **context,
+    )
     return HTMLResponse(html)
 
 
@@ -58,19 +63,25 @@ def _year_choices(connection, area, year: int) -> list[int]:
 def home(request: Request, lang: Lang = None) -> Response:
     with request.app.state.db.connect() as connection:
         region = area_registry.home_region(connection) or codes.COUNTRY_CODE
-    return RedirectResponse(_linker(_lang(request, lang))(f"/wilayah/{region}"), status_code=302)
+    return RedirectResponse(
+        _linker(_lang(request, lang))(f"/wilayah/{region}"), status_code=302
+    )
 
 
 @router.get("/wilayah", response_class=HTMLResponse)
-def search_areas(request: Request, q: Annotated[str, Query(max_length=100)] = "",
-                 lang: Lang = None) -> HTMLResponse:  # fmt: skip
+def search_areas(
+    request: Request, q: Annotated[str, Query(max_length=100)] = "", lang: Lang = None
+) -> HTMLResponse:
     language = _lang(request, lang)
     with request.app.state.db.connect() as connection:
         found = []
         if q.strip():
             needle = q.strip().casefold()
-            found = [a for a in area_registry.list_areas(connection)
-                     if needle in a.name.casefold() or a.code.startswith(q.strip())][:200]  # fmt: skip
+            found = [
+                a
+                for a in area_registry.list_areas(connection)
+                if needle in a.name.casefold() or a.code.startswith(q.strip())
+            ][:200]
     return _page(request, "web/areas.html", language, found=found, query=q)
 
 
@@ -82,14 +93,23 @@ def area_page(request: Request, code: str, tahun: Year = None, lang: Lang = None
         area = area_registry.get_area(connection, code)
         year = tahun or latest_year(connection, area) or _current_year()
         overview = build_overview(
-            connection, area, year, lang=language,
+            connection,
+            area,
+            year,
+            lang=language,
             stale_after_years=settings.stale_after_years,
             verified_only=settings.verified_only,
-        )  # fmt: skip
+        )
         catalogue = Catalogue.load(connection)
         choices = _year_choices(connection, area, year)
-    return _page(request, "web/area.html", language, overview=overview,
-                 catalogue=catalogue, year_choices=choices)  # fmt: skip
+    return _page(
+        request,
+        "web/area.html",
+        language,
+        overview=overview,
+        catalogue=catalogue,
+        year_choices=choices,
+    )
 
 
 def _current_year() -> int:
@@ -104,22 +124,34 @@ def catalogue_page(request: Request, lang: Lang = None) -> HTMLResponse:
     with request.app.state.db.connect() as connection:
         catalogue = Catalogue.load(connection)
         home_code = area_registry.home_region(connection) or codes.COUNTRY_CODE
-    return _page(request, "web/indicators.html", language, catalogue=catalogue, home=home_code)
+    return _page(
+        request, "web/indicators.html", language, catalogue=catalogue, home=home_code
+    )
 
 
 @router.get("/indikator/go")
-def go_to_indicator(request: Request, kode: Annotated[str, Query(max_length=40)],
-                    wilayah: Annotated[str | None, Query(max_length=40)] = None,
-                    tahun: Year = None, lang: Lang = None) -> Response:  # fmt: skip
+def go_to_indicator(
+    request: Request,
+    kode: Annotated[str, Query(max_length=40)],
+    wilayah: Annotated[str | None, Query(max_length=40)] = None,
+    tahun: Year = None,
+    lang: Lang = None,
+) -> Response:
     link = _linker(_lang(request, lang))
-    return RedirectResponse(link(f"/indikator/{kode.upper()}", wilayah=wilayah, tahun=tahun),
-                            status_code=302)  # fmt: skip
+    return RedirectResponse(
+        link(f"/indikator/{kode.upper()}", wilayah=wilayah, tahun=tahun),
+        status_code=302,
+    )
 
 
 @router.get("/indikator/{code}", response_class=HTMLResponse)
-def indicator_page(request: Request, code: str,
-                   wilayah: Annotated[str | None, Query(max_length=40)] = None,
-                   tahun: Year = None, lang: Lang = None) -> HTMLResponse:  # fmt: skip
+def indicator_page(
+    request: Request,
+    code: str,
+    wilayah: Annotated[str | None, Query(max_length=40)] = None,
+    tahun: Year = None,
+    lang: Lang = None,
+) -> HTMLResponse:
     language = _lang(request, lang)
     with request.app.state.db.connect() as connection:
         catalogue = Catalogue.load(connection)
@@ -131,39 +163,63 @@ def indicator_page(request: Request, code: str,
         related = [area.code] + [a.code for a in trail] + [k.code for k in kids]
         frame = load_frame(connection, indicators=[indicator.code], areas=related)
         best = preferred(frame)
-        own_years = sorted(int(y) for y in best[best["area"] == area.code]["year"].unique())
+        own_years = sorted(
+            int(y) for y in best[best["area"] == area.code]["year"].unique()
+        )
         year = tahun or (own_years[-1] if own_years else _current_year())
         geometries = area_geometries(connection, kids)
     names = {a.code: a.name for a in [area, *trail, *kids]}
     benchmarks = [a for a in trail if a.level <= codes.PROVINCE]
     series = [charts.Series(area.name, series_of(best, indicator.code, area.code))]
-    series += [charts.Series(a.name, series_of(best, indicator.code, a.code), is_dashed=True)
-               for a in reversed(benchmarks)]  # fmt: skip
-    trend_svg = charts.line_chart(series, title=indicator.label(language),
-                                  unit=indicator.unit_label(language), lang=language)  # fmt: skip
+    series += [
+        charts.Series(a.name, series_of(best, indicator.code, a.code), is_dashed=True)
+        for a in reversed(benchmarks)
+    ]
+    trend_svg = charts.line_chart(
+        series,
+        title=indicator.label(language),
+        unit=indicator.unit_label(language),
+        lang=language,
+    )
     at_year = best[best["year"] == year]
     values = dict(zip(at_year["area"], at_year["value"], strict=True))
-    features = [charts.MapFeature(k.code, k.name, geometries[k.code], values.get(k.code))
-                for k in kids if k.code in geometries]  # fmt: skip
-    map_svg = charts.choropleth(features, polarity=indicator.polarity,
-                                title=indicator.label(language),
-                                unit=indicator.unit_label(language),
-                                decimals=indicator.decimals, lang=language)  # fmt: skip
+    features = [
+        charts.MapFeature(k.code, k.name, geometries[k.code], values.get(k.code))
+        for k in kids
+        if k.code in geometries
+    ]
+    map_svg = charts.choropleth(
+        features,
+        polarity=indicator.polarity,
+        title=indicator.label(language),
+        unit=indicator.unit_label(language),
+        decimals=indicator.decimals,
+        lang=language,
+    )
     shown = frame[frame["area"].isin([area.code, *[k.code for k in kids]])]
     rows = shown.sort_values(["area", "year", "source"], ascending=[True, False, True])
     current = values.get(area.code)
     return _page(
-        request, "web/indicator.html", language, indicator=indicator, area=area,
-        year=year, year_choices=sorted(set(own_years) | {year}, reverse=True),
-        trend_svg=trend_svg, map_svg=map_svg, rows=list(rows.itertuples(index=False)),
-        names=names, current=current,
+        request,
+        "web/indicator.html",
+        language,
+        indicator=indicator,
+        area=area,
+        year=year,
+        year_choices=sorted(set(own_years) | {year}, reverse=True),
+        trend_svg=trend_svg,
+        map_svg=map_svg,
+        rows=list(rows.itertuples(index=False)),
+        names=names,
+        current=current,
         polarity=polarity_label(indicator.polarity, language),
-    )  # fmt: skip
+    )
 
 
 @router.get("/laporan/{code}")
-def report_download(request: Request, code: str, tahun: Year = None,
-                    lang: Lang = None) -> Response:  # fmt: skip
+def report_download(
+    request: Request, code: str, tahun: Year = None, lang: Lang = None
+) -> Response:
     language = _lang(request, lang)
     with request.app.state.db.connect() as connection:
         area = area_registry.get_area(connection, code)

@@ -134,9 +134,7 @@ def upgrade() -> None:
             name="uq_observation_key",
         ),
     )
-    op.create_index(
-        "ix_observation_area_year", "observation", ["area_code", "year"]
-    )
+    op.create_index("ix_observation_area_year", "observation", ["area_code", "year"])
     op.create_index(
         "ix_observation_indicator_year", "observation", ["indicator_code", "year"]
     )
