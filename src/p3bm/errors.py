@@ -17,6 +17,9 @@ message on one line and exits with ``exit_code``; the web API answers with
     │   └── ImportRejected        validation found errors; nothing was written
     ├── PermissionDenied
     ├── NotAuthenticated
+    │   └── TooManyAttempts       failed logins slowed down
+    ├── WorkflowError             a status change the workflow forbids
+    │   └── ValidationFailed      rules block a submission
     └── ConflictError             a value changed since it was read
 """
 
@@ -121,6 +124,31 @@ class NotAuthenticated(P3BMError):
     code = "not_authenticated"
     exit_code = 4
     http_status = 401
+
+
+class TooManyAttempts(NotAuthenticated):
+    code = "too_many_attempts"
+    http_status = 429
+
+    def __init__(self, message: str, retry_after: int, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class WorkflowError(P3BMError):
+    code = "workflow_error"
+    http_status = 409
+
+
+class ValidationFailed(WorkflowError):
+    """Validation rules found errors, or warnings without a comment."""
+
+    code = "validation_failed"
+    http_status = 422
+
+    def __init__(self, message: str, results: list, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.results = results
 
 
 class ConflictError(P3BMError):

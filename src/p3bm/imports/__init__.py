@@ -74,6 +74,24 @@ class Importer:
         Raises InputFileError when the file cannot be read or its layout cannot
         be recognised; row problems go into the returned report instead.
         """
+        report, records, rejected = self.check_file(path, options)
+        if report.has_errors and not options.skip_invalid:
+            report.outcome = "rejected"
+            return report
+        if rejected:
+            report.rejected_file = self._save_rejected(path, rejected, options)
+        if options.dry_run:
+            report.outcome = "checked"
+            return report
+        self._write(path, options, records, report)
+        return report
+
+    def check_file(self, path: Path, options: ImportOptions):
+        """Read and check a file without writing anything.
+
+        Returns the report, the valid records (derived totals included) and
+        the rejected rows.
+        """
         report = ImportReport(file=path.name, is_dry_run=options.dry_run)
         records, rejected = self._read(path, options, report)
         derived = derive_totals(records, self.catalogue)
@@ -92,16 +110,7 @@ class Importer:
         report.observations = len(records) + len(derived)
         report.indicators = sorted({record.indicator for record in records})
         report.rejected_rows = len(rejected)
-        if report.has_errors and not options.skip_invalid:
-            report.outcome = "rejected"
-            return report
-        if rejected:
-            report.rejected_file = self._save_rejected(path, rejected, options)
-        if options.dry_run:
-            report.outcome = "checked"
-            return report
-        self._write(path, options, records + derived, report)
-        return report
+        return report, records + derived, rejected
 
     def _read(self, path: Path, options: ImportOptions, report: ImportReport):
         tables = read_tables(path, options.sheet)

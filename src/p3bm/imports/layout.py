@@ -48,7 +48,20 @@ _INDICATOR_WORDS = {
     "uraian",
 }
 _UNIT_WORDS = {"satuan", "unit", "units"}
-_IGNORE_WORDS = {"id", "no", "nomor", "nomer", "urut", "keterangan", "catatan", "note"}
+_IGNORE_WORDS = {
+    "id",
+    "no",
+    "nomor",
+    "nomer",
+    "urut",
+    "keterangan",
+    "catatan",
+    "note",
+    "tingkat",
+    "lalu",
+    "sebelumnya",
+    "referensi",
+}
 _LEVEL_WORDS = {
     "provinsi": codes.PROVINCE,
     "prov": codes.PROVINCE,

@@ -72,3 +72,19 @@ def _portable_type(connection: Connection, kind: str) -> str:
 def analyze(connection: Connection, table_name: str) -> None:
     """Refresh the planner's statistics after a large load."""
     connection.execute(sa.text(f"ANALYZE {_quote_identifier(table_name)}"))
+
+
+def insert_unless_present(
+    connection: Connection, table: sa.Table, values: dict
+) -> int | None:
+    """Insert one row unless it breaks a unique key; return its id, or None if present.
+
+    Used where two writers may insert the same key at once: the second one
+    gets None instead of an error that would end its transaction.
+    """
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table).values(**values).on_conflict_do_nothing()
+    return connection.execute(statement.returning(table.c.id)).scalar()

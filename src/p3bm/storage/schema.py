@@ -167,3 +167,144 @@ observation_change = sa.Table(
     sa.Index("ix_observation_change_observation", "observation_id"),
     sa.Index("ix_observation_change_user", "changed_by", "changed_at"),
 )
+
+app_user = sa.Table(
+    "app_user",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("full_name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("skpd_code", sa.String(32), sa.ForeignKey("skpd.code")),
+    sa.Column("areas", sa.JSON),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("is_active", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("failed_logins", sa.Integer, nullable=False),
+    sa.Column("locked_until", sa.DateTime(timezone=True)),
+    sa.Column("last_login_at", sa.DateTime(timezone=True)),
+)
+
+api_token = sa.Table(
+    "api_token",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("app_user.id"), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("token_prefix", sa.String(12), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_used_at", sa.DateTime(timezone=True)),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+)
+
+auth_event = sa.Table(
+    "auth_event",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("event", sa.String(32), nullable=False),
+    sa.Column("ip", sa.String(64)),
+    sa.Column("actor", sa.String(64)),
+    sa.Column("detail", sa.Text),
+    sa.Index("ix_auth_event_username", "username", "at"),
+    sa.Index("ix_auth_event_ip", "ip", "at"),
+)
+
+reporting_period = sa.Table(
+    "reporting_period",
+    metadata,
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("deadline", sa.Date, nullable=False),
+    sa.Column("set_by", sa.String(64), nullable=False),
+    sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+submission = sa.Table(
+    "submission",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("skpd_code", sa.String(32), sa.ForeignKey("skpd.code"), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_by", sa.String(64), nullable=False),
+    sa.Column("submitted_at", sa.DateTime(timezone=True)),
+    sa.Column("verified_at", sa.DateTime(timezone=True)),
+    sa.Column("published_at", sa.DateTime(timezone=True)),
+    sa.UniqueConstraint("skpd_code", "year", name="uq_submission_skpd_year"),
+)
+
+submission_event = sa.Table(
+    "submission_event",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "submission_id", sa.Integer, sa.ForeignKey("submission.id"), nullable=False
+    ),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("old_status", sa.String(16)),
+    sa.Column("new_status", sa.String(16), nullable=False),
+    sa.Column("comment", sa.Text),
+)
+
+observation_comment = sa.Table(
+    "observation_comment",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("observation_id", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("rule_id", sa.String(80)),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("resolved_at", sa.DateTime(timezone=True)),
+    sa.Column("resolved_by", sa.String(64)),
+    sa.Index("ix_observation_comment_observation", "observation_id"),
+)
+
+# Plan targets: the value an indicator should reach for an area in a year,
+# by the plan that sets it (RPJMD, RKPD, Renstra, SDG...).
+target = sa.Table(
+    "target",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "indicator_code", sa.String(40), sa.ForeignKey("indicator.code"), nullable=False
+    ),
+    sa.Column("area_code", sa.String(16), sa.ForeignKey("area.code"), nullable=False),
+    sa.Column("year", sa.SmallInteger, nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("source_file", sa.String(500)),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_by", sa.String(100), nullable=False),
+    sa.UniqueConstraint(
+        "indicator_code", "area_code", "year", "kind", name="uq_target_key"
+    ),
+    sa.Index("ix_target_area", "area_code", "year"),
+)
+
+# The TKPK's decisions on priority problems. A new decision adds a row, so
+# the latest row per area, year and indicator is the current decision and the
+# earlier ones stay as its history.
+priority_decision = sa.Table(
+    "priority_decision",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("area_code", sa.String(16), sa.ForeignKey("area.code"), nullable=False),
+    sa.Column("year", sa.SmallInteger, nullable=False),
+    sa.Column(
+        "indicator_code", sa.String(40), sa.ForeignKey("indicator.code"), nullable=False
+    ),
+    sa.Column("decision", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("score", sa.Float),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("decided_by", sa.String(100), nullable=False),
+    sa.Index("ix_priority_decision_key", "area_code", "year", "indicator_code"),
+)

@@ -1,0 +1,444 @@
+"""Writing values one by one from forms and the API, with every check.
+
+Each entry is checked for a known indicator and area, a valid year and
+number, the writer's permission, the indicator's levels and the validation
+rules. Values are then written in one transaction with a version check: an
+entry that names the version it was read at gets ``conflict`` when someone
+changed the value since. Verified and published values are locked until
+Bappeda reopens them. Every change keeps who, when, old, new, why and the
+channel (form or api).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from p3bm.areas import codes
+from p3bm.areas.registry import Area, get_area
+from p3bm.catalogue import Catalogue, Indicator
+from p3bm.errors import AreaNotFound, WorkflowError
+from p3bm.imports.numbers import MISSING, NOT_APPLICABLE, parse_number
+from p3bm.observations import utc_now
+from p3bm.permissions import check_write, write_refusal
+from p3bm.rules.engine import Candidate, RuleSet
+from p3bm.storage import bulk
+from p3bm.storage.database import Database
+from p3bm.storage.schema import observation, observation_change, observation_comment
+from p3bm.users import User
+
+LOCKED_STATUSES = ("verified", "published")
+REVIEW_ONLY_STATUSES = ("submitted",)
+OUTCOMES = (
+    "added",
+    "changed",
+    "unchanged",
+    "rejected",
+    "conflict",
+    "locked",
+    "forbidden",
+)
+
+
+@dataclass
+class Entry:
+    """One value to write. ``value`` None means not applicable."""
+
+    indicator: str
+    area: str
+    year: int
+    value: object
+    disaggregation: str = ""
+    source: str = ""
+    version: int | None = None
+    comment: str | None = None
+
+
+@dataclass
+class EntryResult:
+    """What happened to one entry."""
+
+    index: int
+    entry: Entry
+    outcome: str = "pending"
+    version: int | None = None
+    errors: list[dict[str, object]] = field(default_factory=list)
+    warnings: list[dict[str, object]] = field(default_factory=list)
+    indicator: Indicator | None = None
+    area: Area | None = None
+    value: float | None = None
+
+    def reject(self, code: str, message: str, outcome: str = "rejected") -> None:
+        self.outcome = outcome
+        self.errors.append({"code": code, "message": message})
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "index": self.index,
+            "indicator": self.entry.indicator,
+            "area": self.area.code if self.area else self.entry.area,
+            "year": self.entry.year,
+            "disaggregation": self.entry.disaggregation,
+            "outcome": self.outcome,
+            "version": self.version,
+            "errors": self.errors,
+            "warnings": self.warnings,
+        }
+
+
+class EntryWriter:
+    """Checks and writes entries for one user."""
+
+    def __init__(
+        self, db: Database, user: User, rules: RuleSet, lang: str = "id"
+    ) -> None:
+        self.db = db
+        self.user = user
+        self.rules = rules
+        self.catalogue: Catalogue = rules.catalogue
+        self.lang = lang
+        self._areas: dict[str, Area | None] = {}
+
+    def write(
+        self,
+        entries: list[Entry],
+        *,
+        channel: str,
+        reason: str | None = None,
+        dry_run: bool = False,
+    ) -> list[EntryResult]:
+        """Check every entry, then write the valid ones unless ``dry_run``."""
+        results = [EntryResult(n, entry) for n, entry in enumerate(entries)]
+        with self.db.begin() as connection:
+            for result in results:
+                self._check(connection, result)
+            self._apply_rules(connection, results)
+            for result in results:
+                if result.outcome == "pending":
+                    self._store(connection, result, channel, reason, dry_run)
+            if dry_run:
+                connection.rollback()
+        return results
+
+    def _area(self, connection: Connection, code: str) -> Area | None:
+        if code not in self._areas:
+            try:
+                self._areas[code] = get_area(connection, code)
+            except AreaNotFound:
+                self._areas[code] = None
+        return self._areas[code]
+
+    def _check(self, connection: Connection, result: EntryResult) -> None:
+        entry = result.entry
+        indicator = self.catalogue.by_code.get(str(entry.indicator).upper())
+        area = self._area(connection, str(entry.area))
+        if indicator is None:
+            result.reject(
+                "unknown_indicator", f"indicator {entry.indicator!r} is unknown"
+            )
+        if area is None:
+            result.reject(
+                "unknown_area_code", f"area {entry.area!r} is not in the database"
+            )
+        if not isinstance(entry.year, int) or not 1900 <= entry.year <= 2100:
+            result.reject(
+                "invalid_year", f"{entry.year!r} is not a year between 1900 and 2100"
+            )
+        if result.errors:
+            return
+        result.indicator, result.area = indicator, area
+        self._check_value(result)
+        refusal = write_refusal(self.user, indicator, area)  # type: ignore[arg-type]
+        if refusal is not None:
+            result.reject("forbidden", f"not allowed: {refusal}", "forbidden")
+        elif area.level > indicator.lowest_level:  # type: ignore[union-attr]
+            result.reject(
+                "below_lowest_level",
+                f"{indicator.code} is produced down to level "  # type: ignore[union-attr]
+                f"{codes.LEVEL_NAMES[indicator.lowest_level]} only",  # type: ignore[union-attr]
+            )
+
+    def _check_value(self, result: EntryResult) -> None:
+        raw = result.entry.value
+        try:
+            parsed = NOT_APPLICABLE if raw is None else parse_number(raw)
+        except ValueError:
+            result.reject("invalid_number", f"{raw!r} is not a number")
+            return
+        if parsed is MISSING:
+            result.reject(
+                "missing_value", "no value given; use null for not applicable"
+            )
+            return
+        result.value = None if parsed is NOT_APPLICABLE else float(parsed)  # type: ignore[arg-type]
+
+    def _apply_rules(self, connection: Connection, results: list[EntryResult]) -> None:
+        valid = [
+            r for r in results if r.outcome == "pending" and not r.entry.disaggregation
+        ]
+        candidates = [
+            Candidate(r.indicator.code, r.area.code, r.entry.year, r.value)  # type: ignore[union-attr]
+            for r in valid
+        ]
+        by_key = {
+            (c.indicator, c.area, c.year): r
+            for c, r in zip(candidates, valid, strict=True)
+        }
+        for broken in self.rules.check(connection, candidates):
+            target = by_key.get((broken.indicator, broken.area, broken.year))
+            if target is None:
+                target = next((r for r in valid if r.area.code == broken.area), None)  # type: ignore[union-attr]
+            if target is None:
+                continue
+            item = {"code": broken.rule_id, "message": broken.message(self.lang)}
+            if broken.severity == "error":
+                target.outcome = "rejected"
+                target.errors.append(item)
+            else:
+                target.warnings.append(item)
+
+    def _store(
+        self, connection: Connection, result: EntryResult, channel, reason, dry_run
+    ):
+        entry = result.entry
+        key = {
+            "indicator_code": result.indicator.code,
+            "area_code": result.area.code,  # type: ignore[union-attr]
+            "year": entry.year,
+            "disaggregation": entry.disaggregation,
+            "source": entry.source,
+        }
+        current = _current(connection, key)
+        if not self._may_change(result, current):
+            return
+        if current is not None and current.value == result.value:
+            result.outcome, result.version = "unchanged", current.version
+            return
+        if dry_run:
+            result.outcome = "changed" if current is not None else "added"
+            return
+        if current is None:
+            self._insert(connection, result, key, channel, reason)
+        else:
+            self._update(connection, result, current, channel, reason)
+        if entry.comment and result.outcome in ("added", "changed"):
+            _add_comment(connection, key, "note", entry.comment, self.user.username)
+
+    def _may_change(self, result: EntryResult, current) -> bool:
+        entry = result.entry
+        if entry.version is not None and (
+            current is None or current.version != entry.version
+        ):
+            found = None if current is None else current.version
+            result.reject(
+                "version_conflict",
+                f"the value is at version {found}, not {entry.version}; "
+                "reload it and try again",
+                "conflict",
+            )
+            return False
+        if current is not None and current.status in LOCKED_STATUSES:
+            result.reject(
+                "locked",
+                f"the value is {current.status} and locked; Bappeda "
+                "must reopen it first",
+                "locked",
+            )
+            return False
+        is_reviewer = self.user.role in ("admin", "analyst")
+        if (
+            current is not None
+            and current.status in REVIEW_ONLY_STATUSES
+            and not is_reviewer
+        ):
+            result.reject(
+                "submitted",
+                "the value is submitted and waits for Bappeda; "
+                "ask Bappeda to return it",
+                "locked",
+            )
+            return False
+        return True
+
+    def _insert(self, connection, result: EntryResult, key, channel, reason) -> None:
+        now = utc_now()
+        new_id = bulk.insert_unless_present(
+            connection,
+            observation,
+            {
+                **key,
+                "value": result.value,
+                "status": "draft",
+                "is_derived": False,
+                "version": 1,
+                "updated_at": now,
+                "updated_by": self.user.username,
+            },
+        )
+        if new_id is None:
+            result.reject(
+                "version_conflict",
+                "someone added this value at the same time; reload it and try again",
+                "conflict",
+            )
+            return
+        _history(
+            connection,
+            new_id,
+            key,
+            "insert",
+            None,
+            result.value,
+            None,
+            "draft",
+            self.user.username,
+            reason,
+            channel,
+        )
+        result.outcome, result.version = "added", 1
+
+    def _update(
+        self, connection, result: EntryResult, current, channel, reason
+    ) -> None:
+        done = connection.execute(
+            observation.update()
+            .where(
+                observation.c.id == current.id, observation.c.version == current.version
+            )
+            .values(
+                value=result.value,
+                status="draft",
+                version=current.version + 1,
+                updated_at=utc_now(),
+                updated_by=self.user.username,
+                import_id=None,
+            )
+        )
+        if done.rowcount != 1:
+            result.reject(
+                "version_conflict",
+                "someone changed this value at the same time; reload it and try again",
+                "conflict",
+            )
+            return
+        _history(
+            connection,
+            current.id,
+            _key_of(current),
+            "update",
+            current.value,
+            result.value,
+            current.status,
+            "draft",
+            self.user.username,
+            reason,
+            channel,
+        )
+        result.outcome, result.version = "changed", current.version + 1
+
+
+def _key_of(row) -> dict[str, object]:
+    return {
+        "indicator_code": row.indicator_code,
+        "area_code": row.area_code,
+        "year": row.year,
+        "disaggregation": row.disaggregation,
+        "source": row.source,
+    }
+
+
+def _current(connection: Connection, key: dict[str, object]):
+    c = observation.c
+    query = sa.select(observation).where(
+        c.indicator_code == key["indicator_code"],
+        c.area_code == key["area_code"],
+        c.year == key["year"],
+        c.disaggregation == key["disaggregation"],
+        c.source == key["source"],
+    )
+    return connection.execute(query).first()
+
+
+def _history(
+    connection,
+    observation_id,
+    key,
+    action,
+    old,
+    new,
+    old_status,
+    new_status,
+    user,
+    reason,
+    channel,
+) -> None:
+    connection.execute(
+        observation_change.insert().values(
+            observation_id=observation_id,
+            **key,
+            action=action,
+            old_value=old,
+            new_value=new,
+            old_status=old_status,
+            new_status=new_status,
+            changed_at=utc_now(),
+            changed_by=user,
+            reason=reason,
+            channel=channel,
+        )
+    )
+
+
+def _add_comment(
+    connection, key, kind: str, text: str, user: str, rule_id=None
+) -> None:
+    row = _current(connection, key)
+    if row is None:
+        return
+    connection.execute(
+        observation_comment.insert().values(
+            observation_id=row.id,
+            kind=kind,
+            rule_id=rule_id,
+            text=text[:2000],
+            at=utc_now(),
+            username=user,
+        )
+    )
+
+
+def delete_value(
+    db: Database, user: User, catalogue: Catalogue, key: dict, reason: str, channel: str
+) -> bool:
+    """Delete one value, keeping it in the history; False when there was none.
+
+    Raises PermissionDenied when the user may not write it, WorkflowError when
+    it is locked.
+    """
+    with db.begin() as connection:
+        area = get_area(connection, str(key["area_code"]))
+        check_write(user, catalogue.get(str(key["indicator_code"])), area)
+        key = {**key, "area_code": area.code}
+        current = _current(connection, key)
+        if current is None:
+            return False
+        if current.status in LOCKED_STATUSES:
+            raise WorkflowError(f"The value is {current.status} and locked.")
+        # The history row and the comments, keyed by id, outlive the value.
+        _history(
+            connection,
+            current.id,
+            key,
+            "delete",
+            current.value,
+            None,
+            current.status,
+            None,
+            user.username,
+            reason,
+            channel,
+        )
+        connection.execute(observation.delete().where(observation.c.id == current.id))
+    return True
