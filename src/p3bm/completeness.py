@@ -10,7 +10,9 @@ For an area ``u`` and year ``t``:
 
 Below the area, each level's figure sums expected and filled over its
 sub-areas, and coverage gives, per indicator produced at kecamatan or
-kelurahan level, the share of sub-areas with a value. The lag of an
+kelurahan level, the share of sub-areas with a value among those where it is
+not stored as not applicable. Percentages are rounded half up to one
+decimal, as a reader rounds by hand (1 of 16 is 6.3 %). The lag of an
 indicator is ``t`` minus the latest year with a value; a lag above the
 stale limit marks the value as stale.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -27,8 +30,17 @@ from p3bm.areas import codes
 from p3bm.areas.registry import Area, list_areas
 from p3bm.catalogue import SECTORS, Catalogue, Indicator
 from p3bm.storage.schema import observation
+from p3bm.workflow import submission_states
 
 VERIFIED_STATUSES = ("verified", "published")
+
+
+def percent_of(part: int, whole: int) -> float | None:
+    """``100 * part / whole`` rounded half up to one decimal; None when whole is 0."""
+    if not whole:
+        return None
+    exact = Decimal(100 * part) / Decimal(whole)
+    return float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 @dataclass
@@ -39,10 +51,12 @@ class Tally:
     label: str
     expected: int = 0
     filled: int = 0
+    status: str | None = None
+    timeliness: str | None = None
 
     @property
     def percent(self) -> float | None:
-        return round(100 * self.filled / self.expected, 1) if self.expected else None
+        return percent_of(self.filled, self.expected)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self) | {"percent": self.percent}
@@ -69,7 +83,11 @@ class IndicatorState:
 
 @dataclass
 class Coverage:
-    """Share of sub-areas at one level that have a value for an indicator."""
+    """Share of sub-areas at one level that have a value for an indicator.
+
+    ``areas`` counts the sub-areas where the indicator applies: those with a
+    value stored as not applicable are left out.
+    """
 
     indicator: str
     level: str
@@ -78,7 +96,7 @@ class Coverage:
 
     @property
     def percent(self) -> float | None:
-        return round(100 * self.filled / self.areas, 1) if self.areas else None
+        return percent_of(self.filled, self.areas)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self) | {"percent": self.percent}
@@ -103,7 +121,15 @@ class Completeness:
 
     @property
     def percent(self) -> float | None:
-        return round(100 * self.filled / self.expected, 1) if self.expected else None
+        return percent_of(self.filled, self.expected)
+
+    def timeliness_counts(self) -> dict[str, int]:
+        """SKPDs by how their submission stands against the year's deadline."""
+        counts: dict[str, int] = {}
+        for tally in self.by_skpd:
+            if tally.timeliness is not None:
+                counts[tally.timeliness] = counts.get(tally.timeliness, 0) + 1
+        return counts
 
     @property
     def missing(self) -> list[IndicatorState]:
@@ -129,16 +155,17 @@ class Completeness:
             "by_data_type": [t.to_dict() for t in self.by_data_type],
             "by_skpd": [t.to_dict() for t in self.by_skpd],
             "by_level": [t.to_dict() for t in self.by_level],
+            "timeliness": self.timeliness_counts(),
             "coverage": [c.to_dict() for c in self.coverage],
             "missing": [s.to_dict() for s in self.missing],
             "stale": [s.to_dict() for s in self.stale],
         }
 
 
-def _value_filter(verified_only: bool):
+def _value_filter(statuses: tuple[str, ...] | None):
     condition = observation.c.value.is_not(None)
-    if verified_only:
-        condition = sa.and_(condition, observation.c.status.in_(VERIFIED_STATUSES))
+    if statuses is not None:
+        condition = sa.and_(condition, observation.c.status.in_(statuses))
     return condition
 
 
@@ -152,13 +179,11 @@ def _in_subtree(area: Area):
 
 
 def _filled_pairs(
-    connection: Connection, area: Area, year: int, verified_only: bool
+    connection: Connection, area: Area, year: int, statuses: tuple[str, ...] | None
 ) -> set[tuple[str, str]]:
     query = (
         sa.select(observation.c.indicator_code, observation.c.area_code)
-        .where(
-            observation.c.year == year, _in_subtree(area), _value_filter(verified_only)
-        )
+        .where(observation.c.year == year, _in_subtree(area), _value_filter(statuses))
         .distinct()
     )
     return {(row[0], row[1]) for row in connection.execute(query)}
@@ -178,14 +203,14 @@ def _not_applicable(
 
 
 def _latest_years(
-    connection: Connection, area: Area, year: int, verified_only: bool
+    connection: Connection, area: Area, year: int, statuses: tuple[str, ...] | None
 ) -> dict[str, int]:
     query = (
         sa.select(observation.c.indicator_code, sa.func.max(observation.c.year))
         .where(
             observation.c.area_code == area.code,
             observation.c.year <= year,
-            _value_filter(verified_only),
+            _value_filter(statuses),
         )
         .group_by(observation.c.indicator_code)
     )
@@ -205,13 +230,16 @@ def compute_completeness(
     *,
     stale_after_years: int = 3,
     verified_only: bool = False,
+    statuses: tuple[str, ...] | None = None,
     skpd_names: dict[str, str] | None = None,
     lang: str = "id",
 ) -> Completeness:
     """Completeness of ``area`` in ``year`` with breakdowns, coverage and lags."""
-    filled_pairs = _filled_pairs(connection, area, year, verified_only)
+    if statuses is None and verified_only:
+        statuses = VERIFIED_STATUSES
+    filled_pairs = _filled_pairs(connection, area, year, statuses)
     not_applicable = _not_applicable(connection, area, year)
-    latest = _latest_years(connection, area, year, verified_only)
+    latest = _latest_years(connection, area, year, statuses)
     expected = [
         item
         for item in expected_indicators(catalogue, area.level, year)
@@ -234,11 +262,14 @@ def compute_completeness(
     result.by_sector = _tally(result.indicators, "sector", _sector_labels(lang))
     result.by_data_type = _tally(result.indicators, "data_type", {})
     result.by_skpd = _tally(result.indicators, "skpd", skpd_names or {})
+    _add_submission_states(connection, catalogue, year, result)
     sub_areas = _sub_areas(connection, area, year)
     result.by_level = _by_level(
         catalogue, area, year, result, sub_areas, filled_pairs, not_applicable
     )
-    result.coverage = _coverage(catalogue, area, year, sub_areas, filled_pairs)
+    result.coverage = _coverage(
+        catalogue, area, year, sub_areas, filled_pairs, not_applicable
+    )
     return result
 
 
@@ -258,6 +289,16 @@ def _indicator_state(item, area, year, filled_pairs, latest, stale_after_years):
         lag=lag,
         is_stale=lag is not None and lag > stale_after_years,
     )
+
+
+def _add_submission_states(connection, catalogue, year: int, result) -> None:
+    """Put each SKPD's submission status and timeliness beside its tally."""
+    states = {state.skpd_code: state for state in
+              submission_states(connection, catalogue, year)}  # fmt: skip
+    for tally in result.by_skpd:
+        state = states.get(tally.key)
+        if state is not None:
+            tally.status, tally.timeliness = state.status, state.timeliness
 
 
 def _sector_labels(lang: str) -> dict[str, str]:
@@ -304,7 +345,9 @@ def _by_level(catalogue, area, year, result, sub_areas, filled_pairs, not_applic
     return tallies
 
 
-def _coverage(catalogue, area, year, sub_areas, filled_pairs) -> list[Coverage]:
+def _coverage(
+    catalogue, area, year, sub_areas, filled_pairs, not_applicable
+) -> list[Coverage]:
     result = []
     for item in catalogue:
         if item.lowest_level < codes.DISTRICT or not item.is_due(year):
@@ -314,7 +357,11 @@ def _coverage(catalogue, area, year, sub_areas, filled_pairs) -> list[Coverage]:
         for level in sorted(sub_areas):
             if level > item.lowest_level:
                 continue
-            areas = sub_areas[level]
+            areas = [
+                sub
+                for sub in sub_areas[level]
+                if (item.code, sub.code) not in not_applicable
+            ]
             filled = sum((item.code, sub.code) in filled_pairs for sub in areas)
             result.append(
                 Coverage(item.code, codes.LEVEL_NAMES[level], len(areas), filled)

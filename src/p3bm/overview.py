@@ -93,6 +93,7 @@ def build_overview(
     lang: str = "id",
     stale_after_years: int = 3,
     verified_only: bool = False,
+    statuses: tuple[str, ...] | None = None,
     source_priority: tuple[str, ...] = (),
     quality_settings: QualitySettings | None = None,
 ) -> Overview:
@@ -112,11 +113,13 @@ def build_overview(
             year,
             stale_after_years=stale_after_years,
             verified_only=verified_only,
+            statuses=statuses,
             skpd_names=skpd_names(connection),
             lang=lang,
         ),
     )
-    statuses = ("verified", "published") if verified_only else None
+    if statuses is None and verified_only:
+        statuses = ("verified", "published")
     related = _related_frame(connection, area, trail, statuses)
     best = preferred(related, source_priority)
     overview.years = sorted(
@@ -341,9 +344,11 @@ def _names(connection, flags, area: Area, sub_levels) -> dict[str, str]:
     return names
 
 
-def latest_year(connection: Connection, area: Area) -> int | None:
+def latest_year(
+    connection: Connection, area: Area, statuses: tuple[str, ...] | None = None
+) -> int | None:
     """The year with the most indicators filled for the area (the latest on a tie)."""
-    frame = load_frame(connection, areas=[area.code])
+    frame = load_frame(connection, areas=[area.code], statuses=statuses)
     if frame.empty:
         return None
     counts = frame.groupby("year")["indicator"].nunique()

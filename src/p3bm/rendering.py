@@ -22,6 +22,8 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["version"] = __version__
+    # Defaults for pages rendered outside a signed-in request, such as errors.
+    env.globals.update(user=None, csrf="", notice=None, notice_kind=None)
     return env
 
 

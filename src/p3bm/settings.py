@@ -52,6 +52,28 @@ class Settings(BaseSettings):
         default=False,
         description="Count only verified or published values as filled.",
     )
+    scorecard_scheme: str = Field(
+        default="A",
+        pattern="^[ABC]$",
+        description="Scorecard scheme: A position against province and national, "
+        "B target and trend, C score against the target.",
+    )
+    priority_weight_gap: float = Field(
+        default=0.4, ge=0, description="Weight of the relative gap in problem scores."
+    )
+    priority_weight_trend: float = Field(
+        default=0.3, ge=0, description="Weight of the trend slope in problem scores."
+    )
+    priority_weight_people: float = Field(
+        default=0.3,
+        ge=0,
+        description="Weight of the people affected in problem scores.",
+    )
+    rules_file: Path | None = Field(
+        default=None,
+        description="YAML file of the region's own validation rules, added to the "
+        "bundled ones.",
+    )
     sample_data: Path | None = Field(
         default=None,
         description="Folder of public sample tables that `p3bm up` imports.",
@@ -59,6 +81,10 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address the server binds.")
     port: int = Field(default=8000, ge=1, le=65535, description="TCP port.")
     log_level: str = Field(default="INFO", description="Python logging level.")
+    secure_cookies: bool = Field(
+        default=False,
+        description="Send the session cookie over HTTPS only; set it behind TLS.",
+    )
     secret_key: str | None = Field(
         default=None,
         description="Key that signs web sessions; a random one is made if unset.",

@@ -45,6 +45,12 @@ class App:
             self._database.check_ready()
         return self._database
 
+    def close(self) -> None:
+        """Close the database's pooled connections when the command ends."""
+        if self._database is not None:
+            self._database.dispose()
+            self._database = None
+
 
 pass_app = click.make_pass_decorator(App)
 
@@ -79,6 +85,9 @@ def cli(context: click.Context, database_url, user, lang, debug) -> None:
 
     Example: p3bm init --region 32.75
     """
+    if lang:
+        # Errors raised while the settings are read print in this language too.
+        _language[0] = lang
     settings = load_settings(
         database_url=database_url,
         user=user,
@@ -88,12 +97,13 @@ def cli(context: click.Context, database_url, user, lang, debug) -> None:
     configure_logging("DEBUG" if debug else "WARNING")
     _language[0] = settings.lang
     context.obj = App(settings)
+    context.call_on_close(context.obj.close)
 
 
 def _register_commands() -> None:
-    from p3bm.cli import data_commands, report_commands
+    from p3bm.cli import data_commands, report_commands, workflow_commands
 
-    for module in (data_commands, report_commands):
+    for module in (data_commands, report_commands, workflow_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
 
@@ -105,16 +115,28 @@ def _error_prefix() -> str:
     return "Error" if _language[0] == "en" else "Galat"
 
 
+def _click_message(exc: click.ClickException) -> str:
+    """Click's message on one line; a usage error adds where to find help."""
+    message = " ".join(exc.format_message().split())
+    context = exc.ctx if isinstance(exc, click.UsageError) else None
+    if context is not None:
+        command = f"{context.command_path} {context.help_option_names[0]}"
+        hint = f"Lihat `{command}`." if _language[0] == "id" else f"See `{command}`."
+        message = f"{message.rstrip('.')}. {hint}"
+    return message
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI and turn errors into one line and an exit code."""
     debug = "--debug" in (argv if argv is not None else sys.argv)
+    _language[0] = "id"
     try:
         cli.main(args=argv, prog_name="p3bm", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(1)
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"{_error_prefix()}: {_click_message(exc)}", err=True)
         sys.exit(exc.exit_code)
     except P3BMError as exc:
         if debug:

@@ -13,6 +13,8 @@ from p3bm.catalogue import Catalogue, skpd_names
 from p3bm.completeness import compute_completeness
 from p3bm.errors import ConfigurationError
 from p3bm.observations import query_values
+from p3bm.permissions import readable_statuses
+from p3bm.web.auth import CurrentUser
 
 router = APIRouter(prefix="/api/v1", tags=["data"])
 MAX_PAGE = 10_000
@@ -164,8 +166,12 @@ def list_observations(
     source: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1000,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    user: CurrentUser = None,
 ) -> ObservationPage:
-    """Stored values filtered by indicator, area (or subtree), year and source."""
+    """Stored values filtered by indicator, area (or subtree), year and source.
+
+    Anonymous callers see published values only.
+    """
     with request.app.state.db.connect() as connection:
         area_codes = None
         if area:
@@ -184,6 +190,7 @@ def list_observations(
             indicators=indicator_codes,
             areas=area_codes,
             years=year,
+            statuses=readable_statuses(user),
             limit=limit if source is None else None,
             offset=offset if source is None else 0,
         )
@@ -213,8 +220,12 @@ def completeness(
     verified_only: bool = False,
     stale_after_years: Annotated[int | None, Query(ge=0, le=50)] = None,
     lang: Annotated[str, Query(pattern="^(id|en)$")] = "id",
+    user: CurrentUser = None,
 ) -> dict:
-    """Completeness of an area and year, as `p3bm completeness --format json`."""
+    """Completeness of an area and year, as `p3bm completeness --format json`.
+
+    Anonymous callers get the completeness of published values.
+    """
     settings = request.app.state.settings
     with request.app.state.db.connect() as connection:
         found = area_registry.get_area(connection, area)
@@ -227,6 +238,7 @@ def completeness(
             if stale_after_years is None
             else stale_after_years,
             verified_only=verified_only or settings.verified_only,
+            statuses=readable_statuses(user),
             skpd_names=skpd_names(connection),
             lang=lang,
         )

@@ -14,12 +14,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
 
 from p3bm import __version__
-from p3bm.errors import P3BMError
+from p3bm.errors import P3BMError, TooManyAttempts
 from p3bm.rendering import render
 from p3bm.settings import Settings
 from p3bm.storage.database import Database
+from p3bm.web.auth import SESSION_COOKIE, SESSION_MAX_AGE, session_secret
 
 logger = logging.getLogger(__name__)
 
@@ -48,11 +50,19 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     )
     app.state.db = db
     app.state.settings = settings
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret(db, settings.secret_key),
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
 
-    from p3bm.web import api, pages
+    from p3bm.web import account_pages, api, auth, entry_pages, pages, write_api
 
-    app.include_router(api.router)
-    app.include_router(pages.router)
+    for module in (api, write_api, auth, entry_pages, account_pages, pages):
+        app.include_router(module.router)
     _add_error_handlers(app)
     return app
 
@@ -85,7 +95,12 @@ def _add_error_handlers(app: FastAPI) -> None:
         if exc.http_status >= 500:
             logger.error("request %s failed: %s", request.url.path, exc)
         lang = request.query_params.get("lang") or app.state.settings.lang
-        return _error_response(request, exc.http_status, exc.code, exc.text(lang))
+        response = _error_response(request, exc.http_status, exc.code, exc.text(lang))
+        if isinstance(exc, TooManyAttempts):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        if exc.http_status == 401 and _wants_json(request):
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, exc: RequestValidationError):

@@ -14,9 +14,11 @@ from p3bm.areas import registry as area_registry
 from p3bm.catalogue import Catalogue
 from p3bm.formatting import polarity_label
 from p3bm.overview import area_geometries, build_overview, latest_year
+from p3bm.permissions import readable_statuses
 from p3bm.rendering import render
 from p3bm.report import render_report
 from p3bm.series import load_frame, preferred, series_of
+from p3bm.web.auth import csrf_token, current_user
 
 router = APIRouter(include_in_schema=False)
 Lang = Annotated[str | None, Query(pattern="^(id|en)$")]
@@ -42,19 +44,33 @@ def _switch(request: Request, lang: str) -> str:
     return f"{request.url.path}?{urlencode(params)}"
 
 
-def _page(request: Request, template: str, lang: str, **context) -> HTMLResponse:
+def render_page(
+    request: Request, template: str, lang: str, status: int = 200, **context
+) -> HTMLResponse:
+    """A dashboard page with the signed-in user, CSRF token and language links."""
+    user = current_user(request)
     html = render(
         template,
         lang,
         link=_linker(lang),
         switch_lang=_switch(request, lang),
+        user=user,
+        csrf=csrf_token(request),
         **context,
     )
-    return HTMLResponse(html)
+    return HTMLResponse(html, status_code=status)
 
 
-def _year_choices(connection, area, year: int) -> list[int]:
-    frame = load_frame(connection, area_prefix=area.code)
+_page = render_page
+
+
+def _statuses(request: Request) -> tuple[str, ...] | None:
+    """Statuses the visitor may see: published only for anonymous visitors."""
+    return readable_statuses(current_user(request))
+
+
+def _year_choices(connection, area, year: int, statuses) -> list[int]:
+    frame = load_frame(connection, area_prefix=area.code, statuses=statuses)
     years = set(int(y) for y in frame["year"].unique()) | {year}
     return sorted(years, reverse=True)
 
@@ -91,7 +107,8 @@ def area_page(request: Request, code: str, tahun: Year = None, lang: Lang = None
     settings = request.app.state.settings
     with request.app.state.db.connect() as connection:
         area = area_registry.get_area(connection, code)
-        year = tahun or latest_year(connection, area) or _current_year()
+        statuses = _statuses(request)
+        year = tahun or latest_year(connection, area, statuses) or _current_year()
         overview = build_overview(
             connection,
             area,
@@ -99,9 +116,10 @@ def area_page(request: Request, code: str, tahun: Year = None, lang: Lang = None
             lang=language,
             stale_after_years=settings.stale_after_years,
             verified_only=settings.verified_only,
+            statuses=statuses,
         )
         catalogue = Catalogue.load(connection)
-        choices = _year_choices(connection, area, year)
+        choices = _year_choices(connection, area, year, statuses)
     return _page(
         request,
         "web/area.html",
@@ -161,7 +179,12 @@ def indicator_page(
         trail = area_registry.ancestors(connection, area)
         kids = area_registry.children(connection, area)
         related = [area.code] + [a.code for a in trail] + [k.code for k in kids]
-        frame = load_frame(connection, indicators=[indicator.code], areas=related)
+        frame = load_frame(
+            connection,
+            indicators=[indicator.code],
+            areas=related,
+            statuses=_statuses(request),
+        )
         best = preferred(frame)
         own_years = sorted(
             int(y) for y in best[best["area"] == area.code]["year"].unique()
@@ -223,8 +246,9 @@ def report_download(
     language = _lang(request, lang)
     with request.app.state.db.connect() as connection:
         area = area_registry.get_area(connection, code)
-        year = tahun or latest_year(connection, area) or _current_year()
-        html = render_report(connection, area, year, lang=language)
+        statuses = _statuses(request)
+        year = tahun or latest_year(connection, area, statuses) or _current_year()
+        html = render_report(connection, area, year, lang=language, statuses=statuses)
     filename = f"p3bm-{area.code}-{year}.html"
     return HTMLResponse(
         html, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
