@@ -8,13 +8,20 @@ PostgreSQL is found at TEST_POSTGRES_URL (default: the local server's
 Tests that read the public sample tables find them in SAMPLE_DATA_DIR
 (default: ``../shared/data`` beside the repository) and skip, saying why,
 when the folder is absent.
+
+``live_server`` is the base URL of the real application (uvicorn on a free
+port of 127.0.0.1) over ``loaded_db``, shared by the API and browser tests.
 """
 
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,6 +39,7 @@ SAMPLE_DATA = Path(
     os.environ.get("SAMPLE_DATA_DIR", REPOSITORY.parent / "shared" / "data")
 ).resolve()
 BACKENDS = ("sqlite", "postgresql")
+SERVER_START_SECONDS = 30
 
 
 def sample_file(relative: str) -> Path:
@@ -101,24 +109,105 @@ def db(empty_db: Database) -> Database:
     return empty_db
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def loaded_db(request, tmp_path_factory) -> Iterator[Database]:
-    """Kota Bekasi with every public sample table imported; tests must not change it."""
+@pytest.fixture(scope="session")
+def loaded_databases(request, tmp_path_factory) -> Iterator[Callable[[str], Database]]:
+    """Build the loaded database of a backend on first use; keep it for the session.
+
+    One cache per test process, rather than a session fixture parametrized by
+    backend, because pytest tears such a fixture down whenever the next test
+    wants the other parameter, and pytest-xdist hands tests out in an order
+    that would rebuild the databases many times.
+    """
     from p3bm.samples import load_samples
 
-    if not SAMPLE_DATA.is_dir():
-        pytest.skip(f"sample data folder {SAMPLE_DATA} not found")
-    folder = tmp_path_factory.mktemp(f"loaded-{request.param}")
-    generator = _new_database(request.param, folder, request)
-    database = next(generator)
-    database.upgrade()
-    load_region(database, "32.75")
-    with database.begin() as connection:
-        install_default_catalogue(connection)
-    result = load_samples(database, SAMPLE_DATA, "sample-loader", folder / "rejected")
-    assert not result.failed, result.failed
-    yield database
-    generator.close()
+    built: dict[str, Database] = {}
+    generators: list[Iterator[Database]] = []
+
+    def get(backend: str) -> Database:
+        if backend in built:
+            return built[backend]
+        if not SAMPLE_DATA.is_dir():
+            pytest.skip(f"sample data folder {SAMPLE_DATA} not found")
+        folder = tmp_path_factory.mktemp(f"loaded-{backend}")
+        generator = _new_database(backend, folder, request)
+        database = next(generator)
+        generators.append(generator)
+        database.upgrade()
+        load_region(database, "32.75")
+        with database.begin() as connection:
+            install_default_catalogue(connection)
+        result = load_samples(
+            database, SAMPLE_DATA, "sample-loader", folder / "rejected"
+        )
+        assert not result.failed, result.failed
+        built[backend] = database
+        return database
+
+    yield get
+    for generator in reversed(generators):
+        next(generator, None)
+
+
+@pytest.fixture(params=BACKENDS)
+def loaded_db(request, loaded_databases) -> Database:
+    """Kota Bekasi with every public sample table imported; tests must not change it."""
+    return loaded_databases(request.param)
+
+
+@contextmanager
+def running_server(database_url: str, **settings: object) -> Iterator[str]:
+    """Serve the P3BM app with uvicorn in a thread; yield its base URL.
+
+    The server listens on a free port of 127.0.0.1 and stops when the block
+    ends. ``settings`` override those read from the environment.
+    """
+    import uvicorn
+
+    from p3bm.settings import load_settings
+    from p3bm.web import create_app
+
+    app = create_app(load_settings(database_url=database_url, **settings))
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False))
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [listener]}, daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    try:
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError(f"the server for {database_url} did not start")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the server for {database_url} timed out")
+            time.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(SERVER_START_SECONDS)
+        listener.close()
+
+
+@pytest.fixture(scope="session")
+def _servers(loaded_databases) -> Iterator[Callable[[Database], str]]:
+    """Servers by database, started on first use and stopped at the session's end."""
+    urls: dict[str, str] = {}
+    with ExitStack() as stack:
+
+        def get(database: Database) -> str:
+            if database.url not in urls:
+                urls[database.url] = stack.enter_context(running_server(database.url))
+            return urls[database.url]
+
+        yield get
+
+
+@pytest.fixture
+def live_server(loaded_db: Database, _servers) -> str:
+    """Base URL of a real server of the dashboard and API over ``loaded_db``."""
+    return _servers(loaded_db)
 
 
 @pytest.fixture
