@@ -404,3 +404,16 @@ def test_catalogue_has_core_codes(db):
     assert len(catalogue) >= 90
     sectors = {item.sector for item in catalogue}
     assert len(sectors) >= 10
+
+
+def test_locked_values_need_a_reason(db, data_file):
+    first = data_file("p0.csv", "kode;tahun;P0\n32.75;2021;4,74\n")
+    run_import(db, first, status="published")
+    revised = data_file("p0-revisi.csv", "kode;tahun;P0\n32.75;2021;4,80\n")
+    report = run_import(db, revised)
+    assert report.outcome == "rejected"
+    assert [(p.row, p.code) for p in report.errors] == [(2, "locked_value")]
+    assert stored(db, "P0", "32.75", 2021) == pytest.approx(4.74)
+    report = run_import(db, revised, reason="BPS revised the 2021 figure")
+    assert report.changed == 1
+    assert stored(db, "P0", "32.75", 2021) == pytest.approx(4.80)

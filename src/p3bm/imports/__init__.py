@@ -20,7 +20,7 @@ from p3bm.imports.layout import Layout, LayoutOptions, Role, detect_layout
 from p3bm.imports.problems import ImportReport, Localized, Problem
 from p3bm.imports.reading import RawTable, read_tables
 from p3bm.imports.records import Record, RowReader, derive_totals
-from p3bm.observations import NewValue, file_sha256, write_values
+from p3bm.observations import NewValue, file_sha256, locked_values, write_values
 from p3bm.storage.database import Database
 
 logger = logging.getLogger(__name__)
@@ -75,6 +75,8 @@ class Importer:
         be recognised; row problems go into the returned report instead.
         """
         report, records, rejected = self.check_file(path, options)
+        if options.reason is None:
+            records = self._hold_locked(path, options, records, report)
         if report.has_errors and not options.skip_invalid:
             report.outcome = "rejected"
             return report
@@ -111,6 +113,33 @@ class Importer:
         report.indicators = sorted({record.indicator for record in records})
         report.rejected_rows = len(rejected)
         return report, records + derived, rejected
+
+    def _hold_locked(self, path: Path, options, records: list[Record], report):
+        """Leave out changes to verified or published values, reporting each.
+
+        Changing locked data needs a reason (``reason``), which the history
+        keeps, as reopening it on the web does.
+        """
+        locked = locked_values(self.db, records, options.source)
+        kept = []
+        for record in records:
+            stored = locked.get(
+                (record.indicator, record.area, record.year, record.disaggregation)
+            )
+            if stored is None or stored[0] == record.value:
+                kept.append(record)
+                continue
+            report.add(
+                Problem(
+                    "locked_value",
+                    path.name,
+                    row=record.row,
+                    value=record.value,
+                    params={"status": stored[1], "stored": stored[0]},
+                )
+            )
+            report.rejected_rows += 1
+        return kept
 
     def _read(self, path: Path, options: ImportOptions, report: ImportReport):
         tables = read_tables(path, options.sheet)

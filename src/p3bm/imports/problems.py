@@ -148,6 +148,13 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "mana pun di basis data",
         "feature {feature} with code {value} ({name}) matches no area in the database",
     ),
+    "locked_value": (
+        ERROR,
+        "nilai tersimpan {stored} sudah {status} dan terkunci; beri --reason untuk "
+        "mengubahnya, dan alasannya dicatat",
+        "the stored value {stored} is {status} and locked; give --reason to change "
+        "it, and the reason is recorded",
+    ),
     "repeated_duplicate": (
         WARNING,
         "baris yang sama dengan baris {other_row}; diimpor sekali",
