@@ -30,6 +30,7 @@ from p3bm.areas import codes
 from p3bm.areas.registry import Area, list_areas
 from p3bm.catalogue import SECTORS, Catalogue, Indicator
 from p3bm.storage.schema import observation
+from p3bm.workflow import submission_states
 
 VERIFIED_STATUSES = ("verified", "published")
 
@@ -50,6 +51,8 @@ class Tally:
     label: str
     expected: int = 0
     filled: int = 0
+    status: str | None = None
+    timeliness: str | None = None
 
     @property
     def percent(self) -> float | None:
@@ -120,6 +123,14 @@ class Completeness:
     def percent(self) -> float | None:
         return percent_of(self.filled, self.expected)
 
+    def timeliness_counts(self) -> dict[str, int]:
+        """SKPDs by how their submission stands against the year's deadline."""
+        counts: dict[str, int] = {}
+        for tally in self.by_skpd:
+            if tally.timeliness is not None:
+                counts[tally.timeliness] = counts.get(tally.timeliness, 0) + 1
+        return counts
+
     @property
     def missing(self) -> list[IndicatorState]:
         return [state for state in self.indicators if not state.is_filled]
@@ -144,16 +155,17 @@ class Completeness:
             "by_data_type": [t.to_dict() for t in self.by_data_type],
             "by_skpd": [t.to_dict() for t in self.by_skpd],
             "by_level": [t.to_dict() for t in self.by_level],
+            "timeliness": self.timeliness_counts(),
             "coverage": [c.to_dict() for c in self.coverage],
             "missing": [s.to_dict() for s in self.missing],
             "stale": [s.to_dict() for s in self.stale],
         }
 
 
-def _value_filter(verified_only: bool):
+def _value_filter(statuses: tuple[str, ...] | None):
     condition = observation.c.value.is_not(None)
-    if verified_only:
-        condition = sa.and_(condition, observation.c.status.in_(VERIFIED_STATUSES))
+    if statuses is not None:
+        condition = sa.and_(condition, observation.c.status.in_(statuses))
     return condition
 
 
@@ -167,13 +179,11 @@ def _in_subtree(area: Area):
 
 
 def _filled_pairs(
-    connection: Connection, area: Area, year: int, verified_only: bool
+    connection: Connection, area: Area, year: int, statuses: tuple[str, ...] | None
 ) -> set[tuple[str, str]]:
     query = (
         sa.select(observation.c.indicator_code, observation.c.area_code)
-        .where(
-            observation.c.year == year, _in_subtree(area), _value_filter(verified_only)
-        )
+        .where(observation.c.year == year, _in_subtree(area), _value_filter(statuses))
         .distinct()
     )
     return {(row[0], row[1]) for row in connection.execute(query)}
@@ -193,14 +203,14 @@ def _not_applicable(
 
 
 def _latest_years(
-    connection: Connection, area: Area, year: int, verified_only: bool
+    connection: Connection, area: Area, year: int, statuses: tuple[str, ...] | None
 ) -> dict[str, int]:
     query = (
         sa.select(observation.c.indicator_code, sa.func.max(observation.c.year))
         .where(
             observation.c.area_code == area.code,
             observation.c.year <= year,
-            _value_filter(verified_only),
+            _value_filter(statuses),
         )
         .group_by(observation.c.indicator_code)
     )
@@ -220,13 +230,16 @@ def compute_completeness(
     *,
     stale_after_years: int = 3,
     verified_only: bool = False,
+    statuses: tuple[str, ...] | None = None,
     skpd_names: dict[str, str] | None = None,
     lang: str = "id",
 ) -> Completeness:
     """Completeness of ``area`` in ``year`` with breakdowns, coverage and lags."""
-    filled_pairs = _filled_pairs(connection, area, year, verified_only)
+    if statuses is None and verified_only:
+        statuses = VERIFIED_STATUSES
+    filled_pairs = _filled_pairs(connection, area, year, statuses)
     not_applicable = _not_applicable(connection, area, year)
-    latest = _latest_years(connection, area, year, verified_only)
+    latest = _latest_years(connection, area, year, statuses)
     expected = [
         item
         for item in expected_indicators(catalogue, area.level, year)
@@ -249,6 +262,7 @@ def compute_completeness(
     result.by_sector = _tally(result.indicators, "sector", _sector_labels(lang))
     result.by_data_type = _tally(result.indicators, "data_type", {})
     result.by_skpd = _tally(result.indicators, "skpd", skpd_names or {})
+    _add_submission_states(connection, catalogue, year, result)
     sub_areas = _sub_areas(connection, area, year)
     result.by_level = _by_level(
         catalogue, area, year, result, sub_areas, filled_pairs, not_applicable
@@ -275,6 +289,16 @@ def _indicator_state(item, area, year, filled_pairs, latest, stale_after_years):
         lag=lag,
         is_stale=lag is not None and lag > stale_after_years,
     )
+
+
+def _add_submission_states(connection, catalogue, year: int, result) -> None:
+    """Put each SKPD's submission status and timeliness beside its tally."""
+    states = {state.skpd_code: state for state in
+              submission_states(connection, catalogue, year)}  # fmt: skip
+    for tally in result.by_skpd:
+        state = states.get(tally.key)
+        if state is not None:
+            tally.status, tally.timeliness = state.status, state.timeliness
 
 
 def _sector_labels(lang: str) -> dict[str, str]:
