@@ -7,6 +7,11 @@ The checks, each a setting with a default:
   births, for ratio indicators whose two parts share a unit;
 - sub-areas above the parent: summable values of the sub-areas that add up
   to more than the parent's (by more than ``SUM_TOLERANCE``);
+- sub-areas below the parent: when every expected sub-area reported, a sum
+  below the parent's own value (by more than ``SUM_TOLERANCE``);
+- ratio against the parent: a ratio indicator aggregated from the sub-areas
+  (sum of numerators over sum of denominators, times the factor) that
+  differs from the parent's published rate by more than ``RATIO_TOLERANCE``;
 - sibling outlier: modified z = 0.6745 (x - median) / MAD above 3.5 among
   areas of the same parent; in DHIS2 mode, |x - mean| / population standard
   deviation above 3, as DHIS2's outlier detection computes it;
@@ -32,6 +37,7 @@ DHIS2_Z_LIMIT = 3.0
 MIN_SIBLINGS = 5
 SUM_TOLERANCE = 0.005
 SOURCE_TOLERANCE = 0.01
+RATIO_TOLERANCE = 0.05
 
 # code: (Indonesian template, English template)
 MESSAGES = {
@@ -46,6 +52,17 @@ MESSAGES = {
     "sum_above_parent": (
         "jumlah {count} sub-wilayah ({value}) melebihi nilai wilayah induk ({other})",
         "the {count} sub-areas add up to {value}, above the parent's {other}",
+    ),
+    "sum_below_parent": (
+        "jumlah semua {count} sub-wilayah ({value}) di bawah nilai wilayah induk "
+        "({other})",
+        "all {count} sub-areas add up to {value}, below the parent's {other}",
+    ),
+    "ratio_differs_from_parent": (
+        "{indicator} dihitung dari {count} sub-wilayah ({value}) berbeda dari "
+        "nilai terbitan wilayah induk ({other})",
+        "{indicator} computed from {count} sub-areas ({value}) differs from the "
+        "parent's published {other}",
     ),
     "sibling_outlier": (
         "{value} jauh dari median {median} wilayah sejenis (z = {score})",
@@ -298,9 +315,8 @@ def check_year_on_year(
 def check_sources(frame: pd.DataFrame) -> list[QualityFlag]:
     flags = []
     keys = ["indicator", "area", "year"]
-    for (indicator, area, year), group in frame.groupby(keys):
-        if group["source"].nunique() < 2:
-            continue
+    several = frame[frame.groupby(keys)["source"].transform("nunique") > 1]
+    for (indicator, area, year), group in several.groupby(keys):
         low, high = group["value"].min(), group["value"].max()
         if high == 0 or (high - low) / abs(high) <= SOURCE_TOLERANCE:
             continue
@@ -364,3 +380,108 @@ def check_all(
         + check_sources(frame[frame["disaggregation"] == ""])
         + check_method_breaks(totals, catalogue)
     )
+
+
+def check_sum_coverage(
+    frame: pd.DataFrame, catalogue: Catalogue, expected: dict[str, int]
+) -> list[QualityFlag]:
+    """Flag sums of sub-areas below the parent when every expected sub-area reported.
+
+    ``expected`` maps a parent code to the number of its sub-areas.
+    """
+    flags = []
+    summable = [item.code for item in catalogue if item.aggregation == "sum"]
+    data = frame[frame["indicator"].isin(summable)]
+    data = data.assign(parent=data["area"].map(_parent_of))
+    data = data[data["parent"].isin(list(expected))]
+    if data.empty:
+        return flags
+    totals = data.groupby(["indicator", "parent", "year"])["value"].agg(
+        ["sum", "count"]
+    )
+    own = frame.set_index(["indicator", "area", "year"])["value"]
+    for (indicator, parent, year), (total, count) in totals.iterrows():
+        parent_value = own.get((indicator, parent, year))
+        if parent_value is None or count < expected[parent] or parent_value <= 0:
+            continue
+        if total < parent_value * (1 - SUM_TOLERANCE):
+            flags.append(
+                QualityFlag(
+                    "sum_below_parent",
+                    indicator,
+                    parent,
+                    int(year),
+                    float(total),
+                    {"count": int(count), "other": _number(float(parent_value))},
+                )
+            )
+    return flags
+
+
+def check_ratio_consistency(
+    frame: pd.DataFrame, catalogue: Catalogue, tolerance: float = RATIO_TOLERANCE
+) -> list[QualityFlag]:
+    """Flag parents whose published rate differs from the rate of their sub-areas."""
+    flags = []
+    own = frame.set_index(["indicator", "area", "year"])["value"]
+    present = set(frame["indicator"])
+    for item in catalogue:
+        if item.aggregation != "ratio" or item.code not in present:
+            continue
+        if item.numerator not in present or item.denominator not in present:
+            continue
+        columns = ["area", "year", "value"]
+        both = frame[frame["indicator"] == item.numerator][columns].merge(
+            frame[frame["indicator"] == item.denominator][columns],
+            on=["area", "year"],
+            suffixes=("_a", "_b"),
+        )
+        both = both.assign(parent=both["area"].map(_parent_of))
+        sums = both.groupby(["parent", "year"]).agg(
+            a=("value_a", "sum"), b=("value_b", "sum"), n=("area", "size")
+        )
+        for (parent, year), row in sums.iterrows():
+            published = own.get((item.code, parent, year))
+            if published is None or row["b"] <= 0 or row["n"] < 2:
+                continue
+            computed = (item.factor or 1.0) * row["a"] / row["b"]
+            scale = max(abs(published), 1e-9)
+            if abs(computed - published) / scale > tolerance:
+                flags.append(
+                    QualityFlag(
+                        "ratio_differs_from_parent",
+                        item.code,
+                        parent,
+                        int(year),
+                        float(computed),
+                        {
+                            "indicator": item.code,
+                            "count": int(row["n"]),
+                            "other": _number(float(published)),
+                        },
+                    )
+                )
+    return flags
+
+
+def sources_side_by_side(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """Keys with values from two or more sources, the values side by side."""
+    keys = ["indicator", "area", "year"]
+    data = frame[frame["disaggregation"] == ""] if "disaggregation" in frame else frame
+    counts = data.groupby(keys)["source"].transform("nunique")
+    several = data[counts > 1]
+    rows = []
+    for (indicator, area, year), group in several.groupby(keys):
+        values = dict(zip(group["source"], group["value"], strict=True))
+        low, high = min(values.values()), max(values.values())
+        spread = (high - low) / abs(high) if high else None
+        rows.append(
+            {
+                "indicator": indicator,
+                "area": area,
+                "year": int(year),
+                "values": {name or "(default)": float(v) for name, v in values.items()},
+                "relative_spread": None if spread is None else round(float(spread), 4),
+            }
+        )
+    return rows

@@ -1,0 +1,116 @@
+"""Data-quality findings around an area, beside its completeness.
+
+Runs the checks of ``p3bm.quality`` on the area and its subtree: rule
+violations (ranges, numerator above denominator), sibling outliers (modified
+z, or the DHIS2-compatible |x - mean| / population sd > 3), year-on-year
+jumps, consistency between levels (sums of sub-areas and aggregated ratios
+against the parent's own values) and method breaks, and lists the keys on
+which sources disagree side by side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from p3bm.analysis.base import Result
+from p3bm.analysis.scope import Scope
+from p3bm.areas.registry import Area
+from p3bm.quality import (
+    QualityFlag,
+    QualitySettings,
+    check_all,
+    check_ratio_consistency,
+    check_sum_coverage,
+    sources_side_by_side,
+)
+
+DEFAULT_YEARS = 5
+
+
+@dataclass
+class QualityFindings(Result):
+    """Flags and disagreeing sources of an area and its subtree."""
+
+    flags: list[QualityFlag] = field(default_factory=list)
+    disagreements: list[dict[str, Any]] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)
+    lang: str = "id"
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            flag.to_dict(self.lang)
+            | {"area_name": self.names.get(flag.area, flag.area)}
+            for flag in self.flags
+        ]
+
+    def counts(self) -> dict[str, int]:
+        tally: dict[str, int] = {}
+        for flag in self.flags:
+            tally[flag.code] = tally.get(flag.code, 0) + 1
+        return tally
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.envelope(
+            self.rows(), counts=self.counts(), sources_side_by_side=self.disagreements
+        )
+
+
+def _in_area(code: str, area: Area) -> bool:
+    return area.code == "ID" or code == area.code or code.startswith(area.code + ".")
+
+
+def analyse_quality(
+    scope: Scope,
+    area: Area,
+    year: int,
+    *,
+    dhis2_mode: bool = False,
+    years: int = DEFAULT_YEARS,
+    yoy_band: float = 0.5,
+    lang: str = "id",
+) -> QualityFindings:
+    """Quality findings of ``area`` and its subtree in the ``years`` up to ``year``."""
+    settings = QualitySettings(yoy_band=yoy_band, dhis2_mode=dhis2_mode)
+    result = QualityFindings(
+        kind="quality",
+        area=area.code,
+        year=year,
+        parameters={
+            "dhis2_mode": dhis2_mode,
+            "years": years,
+            "yoy_band": yoy_band,
+            "source_priority": list(scope.settings.source_priority),
+        },
+        names={code: a.name for code, a in scope.areas.items()},
+        lang=lang,
+    )
+    frame, best = scope.frame, scope.best
+    expected = {
+        parent: len(scope.children(parent))
+        for parent in {a.parent_code for a in scope.areas.values() if a.parent_code}
+    }
+    flags = (
+        check_all(
+            frame.assign(disaggregation=""),
+            best.assign(disaggregation=""),
+            scope.catalogue,
+            settings,
+        )
+        + check_sum_coverage(best, scope.catalogue, expected)
+        + check_ratio_consistency(best, scope.catalogue)
+    )
+    first = year - years + 1
+    result.flags = sorted(
+        (
+            f
+            for f in flags
+            if _in_area(f.area, area)
+            and (first <= f.year <= year or f.code == "method_break")
+        ),
+        key=lambda f: (f.area, f.indicator, -f.year, f.code),
+    )
+    inside = frame[frame["area"].map(lambda code: _in_area(code, area))]
+    inside = inside[inside["year"].between(first, year)]
+    result.disagreements = sources_side_by_side(inside.assign(disaggregation=""))
+    return result
