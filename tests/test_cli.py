@@ -1,0 +1,444 @@
+import csv
+import io
+import json
+import logging
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from conftest import sample_file
+from p3bm.catalogue import default_catalogue_text
+from p3bm.cli import main
+from p3bm.storage.schema import area as area_table
+from p3bm.storage.schema import indicator as indicator_table
+from p3bm.storage.schema import observation
+
+POOR_PEOPLE = "statistik/odj_jumlah_penduduk_miskin_kabkota_jabar.csv"
+POPULATION_BY_SEX = "statistik/odj_jumlah_penduduk_jenis_kelamin_kabkota_jabar.csv"
+# The console script installed beside the interpreter that runs the tests.
+P3BM = Path(sys.executable).parent / "p3bm"
+INDICATOR_KEYS = {
+    "code",
+    "name",
+    "unit",
+    "polarity",
+    "aggregation",
+    "sector",
+    "data_type",
+    "skpd",
+    "lowest_level",
+}
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture(autouse=True)
+def restore_logging():
+    """Undo the root logger set-up that each in-process ``main`` call makes."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.fixture
+def p3bm(capsys):
+    """Run the CLI in this process and return its exit code and output."""
+
+    def run(*args: object) -> Run:
+        try:
+            main([str(arg) for arg in args])
+            code = 0
+        except SystemExit as exc:
+            code = 0 if exc.code is None else exc.code
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run
+
+
+def catalogue_size() -> int:
+    return len(list(csv.DictReader(io.StringIO(default_catalogue_text()))))
+
+
+def count_rows(database, table) -> int:
+    with database.connect() as connection:
+        return connection.execute(
+            sa.select(sa.func.count()).select_from(table)
+        ).scalar_one()
+
+
+def test_init_region_message_and_counts(empty_db, p3bm):
+    run = p3bm("--db", empty_db.url, "init", "--region", "3275")
+    assert run.code == 0
+    assert run.err == ""
+    size = catalogue_size()
+    assert run.out.startswith("Basis data ")
+    assert run.out.endswith(
+        "siap. Wilayah 3275: 38 provinsi, 514 kabupaten/kota, 12 kecamatan, "
+        f"56 desa/kelurahan (621 baru). Katalog: {size} indikator baru.\n"
+    )
+    assert count_rows(empty_db, area_table) == 1 + 38 + 514 + 12 + 56
+    assert count_rows(empty_db, indicator_table) == size
+
+
+def test_init_twice_adds_nothing(empty_db, p3bm):
+    p3bm("--db", empty_db.url, "init", "--region", "32.75")
+    run = p3bm("--db", empty_db.url, "--lang", "en", "init", "--region", "32.75")
+    assert run.code == 0
+    assert "(0 new). Catalogue: 0 new indicators." in run.out
+    assert count_rows(empty_db, area_table) == 621
+
+
+def test_areas_json_kelurahan(db, p3bm):
+    run = p3bm(
+        "--db",
+        db.url,
+        "areas",
+        "--within",
+        "32.75",
+        "--level",
+        "kelurahan",
+        "--format",
+        "json",
+    )
+    assert run.code == 0
+    areas = json.loads(run.out)
+    assert len(areas) == 56
+    for area in areas:
+        assert {"code", "name", "level", "parent"} <= set(area)
+        assert area["level"] == "village"
+        assert area["code"].startswith(area["parent"] + ".")
+        assert area["parent"].startswith("32.75.")
+    first = areas[0]
+    assert (first["code"], first["name"], first["parent"]) == (
+        "32.75.01.1001",
+        "Bekasijaya",
+        "32.75.01",
+    )
+    assert len({area["code"] for area in areas}) == 56
+
+
+def test_areas_csv_kecamatan(db, p3bm):
+    run = p3bm(
+        "--db",
+        db.url,
+        "areas",
+        "--within",
+        "3275",
+        "--level",
+        "kecamatan",
+        "--format",
+        "csv",
+    )
+    rows = list(csv.DictReader(io.StringIO(run.out)))
+    assert run.code == 0
+    assert len(rows) == 12
+    assert rows[6]["code"] == "32.75.07"
+    assert rows[6]["name"] == "Bantargebang"
+    assert {row["parent"] for row in rows} == {"32.75"}
+
+
+def test_areas_table_kecamatan(db, p3bm):
+    run = p3bm("--db", db.url, "areas", "--within", "32.75", "--level", "kecamatan")
+    lines = run.out.splitlines()
+    assert run.code == 0
+    assert lines[0].split()[:4] == ["code", "name", "level", "kind"]
+    assert set(lines[1].replace(" ", "")) == {"-"}
+    assert len(lines) == 2 + 12
+    assert lines[2].split()[:3] == ["32.75.01", "Bekasi", "Timur"]
+
+
+def test_indicators_json_keys(db, p3bm):
+    run = p3bm("--db", db.url, "indicators", "--format", "json")
+    items = json.loads(run.out)
+    assert run.code == 0
+    assert len(items) == catalogue_size()
+    for item in items:
+        assert set(item) >= INDICATOR_KEYS
+    jpm = next(item for item in items if item["code"] == "JPM")
+    assert jpm["unit"] == "ribu jiwa"
+    assert jpm["polarity"] == "-"
+    assert jpm["aggregation"] == "sum"
+    assert jpm["lowest_level"] == "regency"
+
+
+def test_indicators_csv_round_trip(db, p3bm, tmp_path):
+    exported = p3bm("--db", db.url, "indicators", "--format", "csv").out
+    edited = exported.replace("Jumlah penduduk miskin,", "Penduduk miskin,", 1)
+    path = tmp_path / "katalog.csv"
+    path.write_bytes(edited.encode("utf-8"))
+    run = p3bm("--db", db.url, "catalogue", "load", path)
+    assert run.code == 0
+    assert run.out == (
+        f"Katalog dari katalog.csv: 0 baru, {catalogue_size()} diperbarui, 0 dihapus.\n"
+    )
+    again = p3bm("--db", db.url, "indicators", "--format", "csv").out
+    assert again == edited
+    items = json.loads(p3bm("--db", db.url, "indicators", "--format", "json").out)
+    assert next(i["name"] for i in items if i["code"] == "JPM") == "Penduduk miskin"
+
+
+def test_import_then_values(db, p3bm):
+    run = p3bm("--db", db.url, "import", sample_file(POOR_PEOPLE))
+    assert run.code == 0
+    assert run.out.startswith("odj_jumlah_penduduk_miskin_kabkota_jabar.csv: 492 nilai")
+    listed = p3bm(
+        "--db",
+        db.url,
+        "values",
+        "--indicator",
+        "JPM",
+        "--area",
+        "3275",
+        "--year",
+        "2018",
+        "--format",
+        "json",
+    )
+    values = json.loads(listed.out)
+    assert listed.code == 0
+    assert len(values) == 1
+    assert values[0]["area"] == "32.75"
+    assert values[0]["year"] == 2018
+    assert values[0]["value"] == pytest.approx(119.8)
+
+
+def test_rejected_import_writes_nothing(db, p3bm):
+    run = p3bm("--db", db.url, "import", sample_file(POPULATION_BY_SEX))
+    assert run.code == 1
+    assert "DITOLAK, 14 galat di 14 baris" in run.out
+    assert run.err.count("[code_name_mismatch]") == 14
+    assert count_rows(db, observation) == 0
+    listed = p3bm("--db", db.url, "values", "--indicator", "JP", "--format", "json")
+    assert json.loads(listed.out) == []
+
+
+def test_skip_invalid_names_rejected_file(db, p3bm, tmp_path):
+    folder = tmp_path / "ditolak"
+    run = p3bm(
+        "--db",
+        db.url,
+        "--lang",
+        "en",
+        "import",
+        "--skip-invalid",
+        "--rejected-dir",
+        folder,
+        sample_file(POPULATION_BY_SEX),
+    )
+    rejected = folder / "odj_jumlah_penduduk_jenis_kelamin_kabkota_jabar.rejected.csv"
+    assert run.code == 0
+    assert f"14 rows rejected, saved to {rejected}." in run.out
+    assert rejected.is_file()
+    with rejected.open(encoding="utf-8-sig") as handle:
+        assert len(list(csv.reader(handle))) == 1 + 14
+    assert count_rows(db, observation) == 416 + 208
+
+
+def test_completeness_json(db, p3bm, data_file):
+    path = data_file("p0.csv", "kode,tahun,P0\n32.75,2021,4.74\n")
+    p3bm("--db", db.url, "import", path)
+    run = p3bm(
+        "--db",
+        db.url,
+        "completeness",
+        "--area",
+        "3275",
+        "--year",
+        "2021",
+        "--format",
+        "json",
+    )
+    data = json.loads(run.out)
+    assert run.code == 0
+    assert list(data)[:3] == ["expected", "filled", "percent"]
+    assert data["filled"] == 1
+    assert data["percent"] == round(100 / data["expected"], 1)
+    assert data["area"] == "32.75"
+    assert "P0" not in {state["code"] for state in data["missing"]}
+
+
+def test_completeness_table(db, p3bm):
+    run = p3bm("--db", db.url, "completeness", "--area", "32.75", "--year", "2021")
+    assert run.code == 0
+    assert run.out.startswith("Kota Bekasi (32.75), 2021: dari ")
+    assert "\nSektor\n" in run.out
+
+
+def test_history_lists_changes(db, p3bm, data_file):
+    first = data_file("p0.csv", "kode,tahun,P0\n32.75,2021,4.74\n")
+    second = data_file("p0-revisi.csv", "kode,tahun,P0\n32.75,2021,4.80\n")
+    p3bm("--db", db.url, "--user", "budi", "import", first)
+    p3bm("--db", db.url, "--user", "sari", "import", second, "--reason", "revisi BPS")
+    run = p3bm(
+        "--db",
+        db.url,
+        "history",
+        "--indicator",
+        "p0",
+        "--area",
+        "3275",
+        "--format",
+        "json",
+    )
+    changes = json.loads(run.out)
+    assert run.code == 0
+    assert [c["action"] for c in changes] == ["insert", "update"]
+    assert [c["changed_by"] for c in changes] == ["budi", "sari"]
+    assert [c["source_file"] for c in changes] == ["p0.csv", "p0-revisi.csv"]
+    assert changes[1]["old_value"] == pytest.approx(4.74)
+    assert changes[1]["new_value"] == pytest.approx(4.80)
+    assert changes[1]["reason"] == "revisi BPS"
+    table = p3bm("--db", db.url, "history", "--by", "sari").out
+    assert len(table.splitlines()) == 2 + 1
+    assert "p0-revisi.csv" in table
+
+
+def test_report_writes_file(db, p3bm, data_file, tmp_path):
+    p3bm(
+        "--db",
+        db.url,
+        "import",
+        data_file("p0.csv", "kode,tahun,P0\n32.75,2021,4.74\n"),
+    )
+    output = tmp_path / "out" / "bekasi.html"
+    run = p3bm("--db", db.url, "report", "--area", "32.75", "--output", output)
+    assert run.code == 0
+    assert run.out == f"Laporan Kota Bekasi 2021 ditulis ke {output}.\n"
+    html = output.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert "Kota Bekasi (32.75)" in html
+
+
+def test_report_without_values_needs_year(db, p3bm, tmp_path):
+    output = tmp_path / "r.html"
+    run = p3bm("--db", db.url, "report", "--area", "32.75", "--output", output)
+    assert run.code == 2
+    assert run.err.startswith("Galat: Kota Bekasi belum punya nilai")
+    assert not output.exists()
+
+
+def assert_one_error_line(run: Run, prefix: str = "Galat: ") -> None:
+    lines = run.err.splitlines()
+    assert len(lines) == 1, run.err
+    assert lines[0].startswith(prefix)
+    assert "Traceback" not in run.err
+    assert run.out == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (["values", "--indicator", "JPM", "--area", "32.99"], 1, "'32.99'"),
+        (["values", "--indicator", "NOPE"], 1, "'NOPE'"),
+        (["import", "tidak-ada.csv"], 2, "'tidak-ada.csv'"),
+        (["areas", "--level", "bogus"], 2, "'bogus'"),
+        (["areas", "--format", "xml"], 2, "'xml'"),
+        (["init"], 2, "--region"),
+        (["history"], 2, "--indicator"),
+    ],
+)
+def test_user_mistakes_one_line(db, p3bm, args, code, words):
+    run = p3bm("--db", db.url, *args)
+    assert run.code == code
+    assert_one_error_line(run)
+    assert words in run.err
+
+
+def test_user_mistake_in_english(db, p3bm):
+    run = p3bm("--db", db.url, "--lang", "en", "values", "--indicator", "NOPE")
+    assert run.code == 1
+    assert_one_error_line(run, "Error: Indicator 'NOPE' is not in the catalogue.")
+
+
+def test_database_not_initialised(empty_db, p3bm):
+    run = p3bm("--db", empty_db.url, "areas")
+    assert run.code == 3
+    assert_one_error_line(run, "Galat: Basis data ")
+    assert "p3bm init --region" in run.err
+
+
+def test_bad_database_scheme(p3bm):
+    run = p3bm("--db", "mysql://localhost/p3bm", "areas")
+    assert run.code == 2
+    assert_one_error_line(run, "Galat: Unsupported database URL scheme 'mysql'")
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_unknown_environment_variable(p3bm, monkeypatch, tmp_path, lang):
+    monkeypatch.setenv("P3BM_COLOUR", "biru")
+    run = p3bm("--db", tmp_path / "x.sqlite", "--lang", lang, "areas")
+    assert run.code == 2
+    prefix = "Error" if lang == "en" else "Galat"
+    assert_one_error_line(run, f"{prefix}: Unknown environment variable P3BM_COLOUR.")
+
+
+def run_process(*args: object, env: dict[str, str] | None = None):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("P3BM_")}
+    return subprocess.run(
+        [str(P3BM), *(str(arg) for arg in args)],
+        capture_output=True,
+        text=True,
+        env=clean | (env or {}),
+        timeout=120,
+        check=False,
+    )
+
+
+def test_process_success_exit_zero(db):
+    done = run_process(
+        "--db", db.url, "values", "--indicator", "JPM", "--format", "json"
+    )
+    assert done.returncode == 0
+    assert json.loads(done.stdout) == []
+    assert done.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "prefix"),
+    [
+        (["values", "--indicator", "NOPE"], 1, "Galat: Indikator 'NOPE'"),
+        (["--lang", "en", "areas", "--level", "x"], 2, "Error: Invalid value"),
+    ],
+)
+def test_process_exit_codes(db, args, code, prefix):
+    done = run_process("--db", db.url, *args)
+    assert done.returncode == code
+    assert done.stderr.startswith(prefix)
+    assert len(done.stderr.splitlines()) == 1
+    assert "Traceback" not in done.stderr
+
+
+def test_process_database_not_ready(empty_db):
+    done = run_process("--db", empty_db.url, "areas")
+    assert done.returncode == 3
+    assert done.stderr.startswith("Galat: Basis data ")
+    assert len(done.stderr.splitlines()) == 1
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "prefix"),
+    [
+        (["--db", "mysql://localhost/p3bm", "areas"], {}, "Galat: Unsupported"),
+        (["areas"], {"P3BM_COLOUR": "biru"}, "Galat: Unknown environment"),
+    ],
+)
+def test_process_configuration_errors(args, env, prefix):
+    done = run_process(*args, env=env)
+    assert done.returncode == 2
+    assert done.stderr.startswith(prefix)
+    assert len(done.stderr.splitlines()) == 1
+    assert "Traceback" not in done.stderr
