@@ -101,9 +101,19 @@ def cli(context: click.Context, database_url, user, lang, debug) -> None:
 
 
 def _register_commands() -> None:
-    from p3bm.cli import data_commands, report_commands, workflow_commands
+    from p3bm.cli import (
+        analysis_commands,
+        data_commands,
+        report_commands,
+        workflow_commands,
+    )
 
-    for module in (data_commands, report_commands, workflow_commands):
+    for module in (
+        data_commands,
+        report_commands,
+        workflow_commands,
+        analysis_commands,
+    ):
         for command in module.COMMANDS:
             cli.add_command(command)
 
