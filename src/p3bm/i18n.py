@@ -42,6 +42,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "No values at this level yet; the map shows the boundaries.",
     ),
     "quality": ("Peringatan kualitas data", "Data-quality warnings"),
+    "quality_scope": (
+        "Nilai tahun {since}–{year}, ditambah perubahan metode dari tahun mana pun.",
+        "Values of {since}–{year}, plus method changes from any year.",
+    ),
     "no_quality": ("Tidak ada peringatan.", "No warnings."),
     "indicator": ("Indikator", "Indicator"),
     "area": ("Wilayah", "Area"),

@@ -82,6 +82,8 @@ class Overview:
     area_names: dict[str, str] = field(default_factory=dict)
     years: list[int] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    # First year whose warnings are listed. Method breaks are listed from any year.
+    quality_since: int = 0
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -134,6 +136,7 @@ def build_overview(
     ]
     overview.maps = _maps(connection, catalogue, best, sub_levels, year, lang)
     overview.quality = _quality(related, best, catalogue, area, year, quality_settings)
+    overview.quality_since = year - QUALITY_YEARS + 1
     overview.area_names = _names(connection, overview.quality, area, sub_levels)
     return overview
 
