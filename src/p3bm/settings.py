@@ -69,6 +69,35 @@ class Settings(BaseSettings):
         ge=0,
         description="Weight of the people affected in problem scores.",
     )
+    traffic_light_green: float = Field(
+        default=90.0,
+        ge=0,
+        description="Monitoring: green when progress reaches this percentage of "
+        "the progress planned by the quarter (a linear schedule).",
+    )
+    traffic_light_yellow: float = Field(
+        default=70.0,
+        ge=0,
+        description="Monitoring: yellow from this percentage of the planned "
+        "progress up to green; red below it.",
+    )
+    quarter_deadline_days: int = Field(
+        default=10,
+        ge=0,
+        le=92,
+        description="Days after a quarter ends by which SKPDs report it, unless "
+        "Bappeda sets that quarter's deadline.",
+    )
+    location_poor_indicator: str = Field(
+        default="RT_DTKS",
+        description="Indicator counting the poor of a kelurahan, for priority "
+        "locations and the poverty map beside budget maps.",
+    )
+    location_total_indicator: str = Field(
+        default="RT",
+        description="Indicator counting everyone of a kelurahan, in the unit of "
+        "location_poor_indicator.",
+    )
     rules_file: Path | None = Field(
         default=None,
         description="YAML file of the region's own validation rules, added to the "

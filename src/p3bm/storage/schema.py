@@ -308,3 +308,188 @@ priority_decision = sa.Table(
     sa.Column("decided_by", sa.String(100), nullable=False),
     sa.Index("ix_priority_decision_key", "area_code", "year", "indicator_code"),
 )
+
+# Programme register: the regional budget nomenclature (urusan, bidang urusan,
+# program, kegiatan, sub-kegiatan) under the names the region uses. Levels run
+# from 1 (urusan) to 5 (sub-kegiatan); the parent is the code one level up.
+nomenclature = sa.Table(
+    "nomenclature",
+    metadata,
+    sa.Column("code", sa.String(40), primary_key=True),
+    sa.Column("level", sa.SmallInteger, nullable=False),
+    sa.Column("name", sa.String(500), nullable=False),
+    sa.Column("name_en", sa.String(500)),
+    sa.Column("parent_code", sa.String(40)),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_by", sa.String(100), nullable=False),
+    sa.Index("ix_nomenclature_parent", "parent_code"),
+)
+
+# A sub-kegiatan that an SKPD runs in a budget year, with its pagu in rupiah.
+budget_line = sa.Table(
+    "budget_line",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("year", sa.SmallInteger, nullable=False),
+    sa.Column(
+        "code", sa.String(40), sa.ForeignKey("nomenclature.code"), nullable=False
+    ),
+    sa.Column("skpd_code", sa.String(32), sa.ForeignKey("skpd.code"), nullable=False),
+    sa.Column("pagu", sa.Float, nullable=False),
+    sa.Column("is_pro_poor", sa.Boolean, nullable=False),
+    sa.Column("beneficiary_group", sa.String(200), nullable=False),
+    sa.Column("beneficiaries", sa.Integer),
+    sa.Column("indicators", sa.JSON, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_by", sa.String(100), nullable=False),
+    sa.Column("import_id", sa.Integer, sa.ForeignKey("import_run.id")),
+    sa.UniqueConstraint("year", "code", "skpd_code", name="uq_budget_line_key"),
+    sa.Index("ix_budget_line_skpd", "skpd_code", "year"),
+)
+
+# Output indicators of a budget line with their yearly targets.
+budget_output = sa.Table(
+    "budget_output",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("line_id", sa.Integer, sa.ForeignKey("budget_line.id"), nullable=False),
+    sa.Column("position", sa.SmallInteger, nullable=False),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("unit", sa.String(80), nullable=False),
+    sa.Column("target", sa.Float),
+    sa.UniqueConstraint("line_id", "position", name="uq_budget_output_position"),
+)
+
+# Where a budget line is spent: a kelurahan, a kecamatan or the whole region.
+# ``pagu`` is the share allocated there; NULL splits the line's pagu evenly
+# over its locations without an allocation.
+budget_location = sa.Table(
+    "budget_location",
+    metadata,
+    sa.Column(
+        "line_id",
+        sa.Integer,
+        sa.ForeignKey("budget_line.id"),
+        primary_key=True,
+    ),
+    sa.Column("area_code", sa.String(16), sa.ForeignKey("area.code"), primary_key=True),
+    sa.Column("pagu", sa.Float),
+    sa.Column("beneficiaries", sa.Integer),
+)
+
+# Audit of the programme register and the quarterly reports: who changed
+# what, when and why, with the whole record before and after as JSON.
+planning_change = sa.Table(
+    "planning_change",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("entity", sa.String(24), nullable=False),
+    sa.Column("entity_id", sa.Integer, nullable=False),
+    sa.Column("entity_key", sa.String(120), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("old", sa.JSON),
+    sa.Column("new", sa.JSON),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("changed_by", sa.String(100), nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("source_file", sa.String(500)),
+    sa.Column("import_id", sa.Integer),
+    sa.Index("ix_planning_change_entity", "entity", "entity_id"),
+)
+
+quarter_deadline = sa.Table(
+    "quarter_deadline",
+    metadata,
+    sa.Column("year", sa.SmallInteger, primary_key=True),
+    sa.Column("quarter", sa.SmallInteger, primary_key=True),
+    sa.Column("deadline", sa.Date, nullable=False),
+    sa.Column("set_by", sa.String(64), nullable=False),
+    sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# An SKPD's quarterly report for one triwulan and where it stands in review.
+quarter_submission = sa.Table(
+    "quarter_submission",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("skpd_code", sa.String(32), sa.ForeignKey("skpd.code"), nullable=False),
+    sa.Column("year", sa.SmallInteger, nullable=False),
+    sa.Column("quarter", sa.SmallInteger, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_by", sa.String(64), nullable=False),
+    sa.Column("first_submitted_at", sa.DateTime(timezone=True)),
+    sa.Column("submitted_at", sa.DateTime(timezone=True)),
+    sa.Column("verified_at", sa.DateTime(timezone=True)),
+    sa.UniqueConstraint(
+        "skpd_code", "year", "quarter", name="uq_quarter_submission_key"
+    ),
+)
+
+quarter_event = sa.Table(
+    "quarter_event",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "submission_id",
+        sa.Integer,
+        sa.ForeignKey("quarter_submission.id"),
+        nullable=False,
+    ),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("old_status", sa.String(16)),
+    sa.Column("new_status", sa.String(16), nullable=False),
+    sa.Column("comment", sa.Text),
+)
+
+# What a budget line achieved in one quarter: rupiah spent in the quarter and
+# physical progress (percent, cumulative since the start of the year).
+quarterly_report = sa.Table(
+    "quarterly_report",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("line_id", sa.Integer, sa.ForeignKey("budget_line.id"), nullable=False),
+    sa.Column("quarter", sa.SmallInteger, nullable=False),
+    sa.Column("realised", sa.Float, nullable=False),
+    sa.Column("physical", sa.Float, nullable=False),
+    sa.Column("comment", sa.Text),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_by", sa.String(100), nullable=False),
+    sa.UniqueConstraint("line_id", "quarter", name="uq_quarterly_report_key"),
+)
+
+# Output achieved in the quarter, per output indicator of the line.
+quarterly_output = sa.Table(
+    "quarterly_output",
+    metadata,
+    sa.Column(
+        "report_id",
+        sa.Integer,
+        sa.ForeignKey("quarterly_report.id"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "output_id", sa.Integer, sa.ForeignKey("budget_output.id"), primary_key=True
+    ),
+    sa.Column("achieved", sa.Float, nullable=False),
+)
+
+# Bappeda's comments on a returned report line; resolved when resubmitted.
+quarterly_comment = sa.Table(
+    "quarterly_comment",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "report_id", sa.Integer, sa.ForeignKey("quarterly_report.id"), nullable=False
+    ),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("resolved_at", sa.DateTime(timezone=True)),
+    sa.Column("resolved_by", sa.String(64)),
+)
