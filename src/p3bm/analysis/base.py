@@ -38,10 +38,13 @@ class AnalysisSettings:
     weight_gap: float = 0.4
     weight_trend: float = 0.3
     weight_people: float = 0.3
+    # Statuses of the values read; None reads every status.
+    statuses: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["source_priority"] = list(self.source_priority)
+        data["statuses"] = None if self.statuses is None else list(self.statuses)
         return data
 
 

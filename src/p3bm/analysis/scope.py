@@ -196,6 +196,15 @@ class Scope:
         )
 
 
+def readable(settings: AnalysisSettings) -> tuple[str, ...] | None:
+    """Statuses to read: the allowed ones, narrowed to verified when asked."""
+    if not settings.verified_only:
+        return settings.statuses
+    if settings.statuses is None:
+        return VERIFIED
+    return tuple(s for s in settings.statuses if s in VERIFIED)
+
+
 def load_scope(
     connection: Connection, area: Area, settings: AnalysisSettings | None = None
 ) -> Scope:
@@ -209,7 +218,7 @@ def load_scope(
         root = next(a for a in [*chain, area] if a.level == root_level)
         peers = list_areas(connection, within=root, level=area.level)
     areas = {a.code: a for a in [*chain, *peers, *subtree]}
-    statuses = VERIFIED if settings.verified_only else None
+    statuses = readable(settings)
     if area.level == codes.COUNTRY:
         frame = load_frame(connection, statuses=statuses)
     else:

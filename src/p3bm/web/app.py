@@ -59,10 +59,19 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         https_only=settings.secure_cookies,
     )
 
-    from p3bm.web import account_pages, api, auth, entry_pages, pages, write_api
+    from p3bm.web import (
+        account_pages,
+        analysis_pages,
+        api,
+        auth,
+        entry_pages,
+        pages,
+        write_api,
+    )
 
     for module in (api, write_api, auth, entry_pages, account_pages, pages):
         app.include_router(module.router)
+    app.include_router(analysis_pages.routes())
     _add_error_handlers(app)
     return app
 

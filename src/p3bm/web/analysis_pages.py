@@ -1,0 +1,137 @@
+"""Dashboard pages of the analyses: one page per analysis of an area and year."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from p3bm.analysis.base import BENCHMARKS, AnalysisSettings
+from p3bm.analysis.labels import text
+from p3bm.analysis.runner import KINDS, AnalysisRequest, run_analysis
+from p3bm.analysis.scope import load_scope
+from p3bm.analysis.views import locations_svg, quadrant_svg, trend_charts
+from p3bm.areas import codes
+from p3bm.areas import registry as area_registry
+from p3bm.catalogue import Catalogue
+from p3bm.errors import AreaNotFound
+from p3bm.overview import latest_year
+from p3bm.permissions import readable_statuses
+from p3bm.web.auth import current_user
+from p3bm.web.pages import _linker, render_page
+
+router = APIRouter(include_in_schema=False)
+Lang = Annotated[str | None, Query(pattern="^(id|en)$")]
+Year = Annotated[int | None, Query(ge=1900, le=2100)]
+Text = Annotated[str | None, Query(max_length=40)]
+
+
+def _settings(request: Request, scheme: str | None, benchmark: str | None):
+    settings = request.app.state.settings
+    return AnalysisSettings(
+        stale_after_years=settings.stale_after_years,
+        verified_only=settings.verified_only,
+        scheme=(scheme or settings.scorecard_scheme).upper(),
+        benchmark=benchmark if benchmark in BENCHMARKS else "province",
+        weight_gap=settings.priority_weight_gap,
+        weight_trend=settings.priority_weight_trend,
+        weight_people=settings.priority_weight_people,
+        statuses=readable_statuses(current_user(request)),
+    )
+
+
+@router.get("/analisis/{code}")
+def analysis_home(
+    request: Request, code: str, tahun: Year = None, lang: Lang = None
+) -> Response:
+    language = lang or request.app.state.settings.lang
+    link = _linker(language)
+    return RedirectResponse(
+        link(f"/analisis/{code}/priority-problems", tahun=tahun), status_code=302
+    )
+
+
+@router.get("/analisis/{code}/{kind}", response_class=HTMLResponse)
+def analysis_page(
+    request: Request,
+    code: str,
+    kind: str,
+    tahun: Year = None,
+    lang: Lang = None,
+    skema: Annotated[str | None, Query(pattern="^[ABCabc]$")] = None,
+    mode: Annotated[str, Query(pattern="^(area|sub-areas)$")] = "area",
+    pembanding: Text = None,
+    x: Text = None,
+    y: Text = None,
+    indikator: Text = None,
+    dhis2: bool = False,
+) -> HTMLResponse:
+    language = lang or request.app.state.settings.lang
+    if kind not in KINDS:
+        raise AreaNotFound(f"There is no analysis {kind!r}.")
+    settings = _settings(request, skema, pembanding)
+    analysis = AnalysisRequest(
+        indicators=[indikator.upper()] if indikator else [],
+        mode=mode,
+        x=x.upper() if x else None,
+        y=y.upper() if y else None,
+        dhis2_mode=dhis2,
+        lang=language,
+    )
+    with request.app.state.db.connect() as connection:
+        area = area_registry.get_area(connection, code)
+        statuses = settings.statuses
+        year = tahun or latest_year(connection, area, statuses) or date.today().year
+        outcome = run_analysis(connection, kind, area, year, settings, analysis)
+        visuals = _visuals(connection, kind, area, year, settings, outcome, language)
+        catalogue = Catalogue.load(connection)
+    return render_page(
+        request,
+        f"analysis/{kind.replace('-', '_')}.html",
+        language,
+        area=area,
+        year=year,
+        kind=kind,
+        kinds=KINDS,
+        outcome=outcome,
+        results=outcome.results,
+        visuals=visuals,
+        catalogue=catalogue,
+        at=lambda key, **params: text(key, language, **params),
+        options={
+            "skema": settings.scheme,
+            "mode": mode,
+            "pembanding": settings.benchmark,
+            "x": analysis.x,
+            "y": analysis.y,
+            "indikator": indikator,
+            "dhis2": dhis2,
+        },
+        benchmarks=BENCHMARKS,
+        year_choices=list(range(year + 1, year - 15, -1)),
+        level_name=lambda level: codes.LEVEL_NAMES[level],
+    )
+
+
+def _visuals(connection, kind, area, year, settings, outcome, lang) -> dict[str, Any]:
+    if kind == "quadrant":
+        return {"charts": [quadrant_svg(r, lang) for r in outcome.results]}
+    if kind == "priority-locations":
+        scope = load_scope(connection, area, settings)
+        return {"map": locations_svg(connection, scope, outcome.results[0], lang)}
+    if kind == "trend":
+        scope = load_scope(connection, area, settings)
+        return {"charts": trend_charts(scope, outcome.results[0], lang)}
+    return {}
+
+
+def routes() -> APIRouter:
+    """The analysis API and these pages, as one router for the application."""
+    from p3bm.web import analysis_api
+
+    combined = APIRouter()
+    combined.include_router(analysis_api.router)
+    combined.include_router(router)
+    return combined
