@@ -143,6 +143,24 @@ PLANNING_MESSAGES: dict[str, tuple[str, str, str]] = {
         "indikator keluaran {value} bukan milik sub-kegiatan ini",
         "output indicator {value} does not belong to this sub-kegiatan",
     ),
+    "forbidden": (
+        ERROR,
+        "Anda tidak boleh menulis laporan {value}; itu laporan SKPD lain",
+        "you may not write the report of {value}; it belongs to another SKPD",
+    ),
+    "locked": (
+        ERROR,
+        "laporan triwulan ini berstatus {value} dan terkunci; minta Bappeda "
+        "mengembalikan atau membukanya kembali",
+        "this quarter's report is {value} and locked; ask Bappeda to return or "
+        "reopen it",
+    ),
+    "version_conflict": (
+        ERROR,
+        "laporan sudah diubah orang lain sejak versi {value}; muat ulang lalu "
+        "coba lagi",
+        "someone changed the report since version {value}; reload it and try again",
+    ),
     "unknown_line": (
         ERROR,
         "sub-kegiatan {value} tidak ada dalam anggaran {year}",
