@@ -104,6 +104,7 @@ def _register_commands() -> None:
     from p3bm.cli import (
         analysis_commands,
         data_commands,
+        planning_commands,
         report_commands,
         workflow_commands,
     )
@@ -113,6 +114,7 @@ def _register_commands() -> None:
         report_commands,
         workflow_commands,
         analysis_commands,
+        planning_commands,
     ):
         for command in module.COMMANDS:
             cli.add_command(command)

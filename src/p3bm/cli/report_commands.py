@@ -46,14 +46,26 @@ def _report_year(app: App, connection, area, year: int | None) -> int:
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="HTML file to write.",
+    help="HTML file to write (an lp2kd report may also be .docx).",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["profile", "lp2kd"]),
+    default="profile",
+    show_default=True,
+    help="profile: the data profile; lp2kd: the annual poverty-reduction report.",
 )
 @pass_app
-def report(app: App, area_code: str, year: int | None, output: Path) -> None:
+def report(app: App, area_code: str, year: int | None, output: Path, kind: str) -> None:
     """Write a self-contained HTML report of an area that opens offline.
 
     Example: p3bm report --area 32.75 --year 2021 --output bekasi-2021.html
     """
+    if kind == "lp2kd":
+        from p3bm.cli.planning_commands import write_lp2kd_report
+
+        write_lp2kd_report(app, area_code, year, output)
+        return
     settings = app.settings
     with app.database().connect() as connection:
         area = area_registry.get_area(connection, area_code)
