@@ -9,11 +9,13 @@ from p3bm.observations import NewValue, write_values
 from p3bm.storage import Database
 
 
-def write(db: Database, rows: list[tuple], source: str = "") -> None:
+def write(
+    db: Database, rows: list[tuple], source: str = "", status: str = "verified"
+) -> None:
     """Store (indicator, area, year, value) rows from one source."""
     values = [NewValue(i, a, y, "", source, v) for i, a, y, v in rows]
     write_values(
-        db, values, user="test", status="verified", channel="system", file_name="test"
+        db, values, user="test", status=status, channel="system", file_name="test"
     )
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
+from p3bm.analysis.sections import build_report_sections
 from p3bm.areas.registry import Area
 from p3bm.catalogue import Catalogue
 from p3bm.overview import build_overview
@@ -21,7 +22,11 @@ def render_report(connection: Connection, area: Area, year: int, **options) -> s
     lang = options.get("lang", "id")
     overview = build_overview(connection, area, year, **options)
     return render(
-        "report.html", lang, overview=overview, catalogue=Catalogue.load(connection)
+        "report.html",
+        lang,
+        overview=overview,
+        catalogue=Catalogue.load(connection),
+        analysis=build_report_sections(connection, area, year, **options),
     )
 
 
