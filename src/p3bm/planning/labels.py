@@ -90,6 +90,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "previous": ("Sebelumnya", "Previous"),
     "none": ("Tidak ada.", "None."),
     "history": ("Riwayat perubahan", "Change history"),
+    "saved_reports": (
+        "Tersimpan: {added} baru, {changed} berubah, {unchanged} sama.",
+        "Saved: {added} added, {changed} changed, {unchanged} unchanged.",
+    ),
+    "not_saved": (
+        "Tidak ada yang disimpan: perbaiki baris yang bertanda.",
+        "Nothing was saved: correct the marked lines.",
+    ),
     "new_line": ("Tambah sub-kegiatan", "Add a sub-activity"),
     "no_lines": (
         "Belum ada anggaran untuk tahun ini.",

@@ -66,10 +66,21 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         auth,
         entry_pages,
         pages,
+        planning_api,
+        planning_pages,
         write_api,
     )
 
-    for module in (api, write_api, auth, entry_pages, account_pages, pages):
+    for module in (
+        api,
+        write_api,
+        planning_api,
+        auth,
+        entry_pages,
+        account_pages,
+        pages,
+        planning_pages,
+    ):
         app.include_router(module.router)
     app.include_router(analysis_pages.routes())
     _add_error_handlers(app)
