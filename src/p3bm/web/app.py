@@ -32,11 +32,13 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        db.check_ready()
-        logger.info("P3BM %s serving %s", __version__, db.display_url)
-        yield
-        logger.info("P3BM stopped serving %s", db.display_url)
-        db.dispose()
+        try:
+            db.check_ready()
+            logger.info("P3BM %s serving %s", __version__, db.display_url)
+            yield
+            logger.info("P3BM stopped serving %s", db.display_url)
+        finally:
+            db.dispose()
 
     app = FastAPI(
         title="P3BM API",
@@ -50,9 +52,15 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     )
     app.state.db = db
     app.state.settings = settings
+    try:
+        secret = session_secret(db, settings.secret_key)
+    except P3BMError:
+        # The caller gets no application, so nothing else would close the pool.
+        db.dispose()
+        raise
     app.add_middleware(
         SessionMiddleware,
-        secret_key=session_secret(db, settings.secret_key),
+        secret_key=secret,
         session_cookie=SESSION_COOKIE,
         max_age=SESSION_MAX_AGE,
         same_site="lax",
