@@ -131,27 +131,28 @@ def _number(value: object) -> str:
 
 
 def check_ranges(frame: pd.DataFrame, catalogue: Catalogue) -> list[QualityFlag]:
+    lows = {i.code: i.minimum for i in catalogue if i.minimum is not None}
+    highs = {i.code: i.maximum for i in catalogue if i.maximum is not None}
+    known = frame[frame["indicator"].isin(list(catalogue.by_code))]
+    low = known["indicator"].map(lows).astype("float64").fillna(-np.inf)
+    high = known["indicator"].map(highs).astype("float64").fillna(np.inf)
+    outside = known[(known["value"] < low) | (known["value"] > high)]
     flags = []
-    for row in frame.itertuples(index=False):
-        item = catalogue.by_code.get(row.indicator)
-        if item is None:
-            continue
-        low = item.minimum if item.minimum is not None else -np.inf
-        high = item.maximum if item.maximum is not None else np.inf
-        if not low <= row.value <= high:
-            flags.append(
-                QualityFlag(
-                    "out_of_range",
-                    row.indicator,
-                    row.area,
-                    row.year,
-                    row.value,
-                    {
-                        "minimum": _number(item.minimum),
-                        "maximum": _number(item.maximum),
-                    },
-                )
+    for row in outside.itertuples(index=False):
+        item = catalogue.by_code[row.indicator]
+        flags.append(
+            QualityFlag(
+                "out_of_range",
+                row.indicator,
+                row.area,
+                row.year,
+                row.value,
+                {
+                    "minimum": _number(item.minimum),
+                    "maximum": _number(item.maximum),
+                },
             )
+        )
     return flags
 
 
@@ -253,63 +254,64 @@ def robust_z(values: pd.Series, dhis2_mode: bool = False) -> pd.Series:
 
 def check_siblings(frame: pd.DataFrame, settings: QualitySettings) -> list[QualityFlag]:
     limit = DHIS2_Z_LIMIT if settings.dhis2_mode else MODIFIED_Z_LIMIT
-    flags = []
     data = frame.assign(parent=frame["area"].map(_parent_of))
-    for (indicator, _parent, year), group in data.groupby(
-        ["indicator", "parent", "year"]
-    ):
-        if len(group) < MIN_SIBLINGS:
-            continue
-        scores = robust_z(group["value"], settings.dhis2_mode)
-        median = group["value"].median()
-        for index in scores[scores > limit].index:
-            row = group.loc[index]
-            flags.append(
-                QualityFlag(
-                    "sibling_outlier",
-                    indicator,
-                    row["area"],
-                    int(year),
-                    float(row["value"]),
-                    {
-                        "median": _number(float(median)),
-                        "score": f"{scores[index]:.1f}".replace(".", ","),
-                    },
-                )
-            )
-    return flags
+    keys = [data["indicator"], data["parent"], data["year"]]
+    values = data["value"]
+    groups = values.groupby(keys)
+    median = groups.transform("median")
+    if settings.dhis2_mode:
+        deviation = groups.transform("std", ddof=0)
+        scores = (values - groups.transform("mean")).abs() / deviation
+    else:
+        mad = (values - median).abs().groupby(keys).transform("median")
+        scores = (0.6745 * (values - median) / mad).abs()
+    # A zero spread (most values equal) gives no scores, since every departure
+    # would then be infinitely far.
+    scores = scores.replace([np.inf, -np.inf], np.nan).fillna(0.0)
+    counts = groups.transform("size")
+    chosen = data[(counts >= MIN_SIBLINGS) & (scores > limit)]
+    return [
+        QualityFlag(
+            "sibling_outlier",
+            row.indicator,
+            row.area,
+            int(row.year),
+            float(row.value),
+            {
+                "median": _number(float(median[index])),
+                "score": f"{scores[index]:.1f}".replace(".", ","),
+            },
+        )
+        for index, row in zip(chosen.index, chosen.itertuples(index=False), strict=True)
+    ]
 
 
 def check_year_on_year(
     frame: pd.DataFrame, settings: QualitySettings
 ) -> list[QualityFlag]:
-    flags = []
-    ordered = frame.sort_values("year")
-    for (indicator, area), group in ordered.groupby(["indicator", "area"]):
-        years = group["year"].to_numpy()
-        values = group["value"].to_numpy()
-        for position in range(1, len(years)):
-            if years[position] - years[position - 1] != 1:
-                continue
-            previous, current = values[position - 1], values[position]
-            if previous == 0:
-                continue
-            change = current / previous - 1
-            if abs(change) > settings.yoy_band:
-                flags.append(
-                    QualityFlag(
-                        "year_on_year_jump",
-                        indicator,
-                        area,
-                        int(years[position]),
-                        float(current),
-                        {
-                            "change": f"{100 * change:+.0f}",
-                            "previous": _number(float(previous)),
-                        },
-                    )
-                )
-    return flags
+    ordered = frame.sort_values(["indicator", "area", "year"])
+    same = (ordered["indicator"] == ordered["indicator"].shift()) & (
+        ordered["area"] == ordered["area"].shift()
+    )
+    previous = ordered["value"].shift()
+    consecutive = same & (ordered["year"] - ordered["year"].shift() == 1)
+    usable = consecutive & (previous != 0)
+    change = ordered["value"] / previous - 1
+    jumps = ordered[usable & (change.abs() > settings.yoy_band)]
+    return [
+        QualityFlag(
+            "year_on_year_jump",
+            row.indicator,
+            row.area,
+            int(row.year),
+            float(row.value),
+            {
+                "change": f"{100 * change[index]:+.0f}",
+                "previous": _number(float(previous[index])),
+            },
+        )
+        for index, row in zip(jumps.index, jumps.itertuples(index=False), strict=True)
+    ]
 
 
 def check_sources(frame: pd.DataFrame) -> list[QualityFlag]:

@@ -265,8 +265,7 @@ def aggregate(
     if not expected:
         result.reason = "no_sub_areas"
         return result
-    codes = set(result.expected)
-    frame = scope.frame[(scope.frame["year"] == year) & scope.frame["area"].isin(codes)]
+    frame = scope.sub_frame(area.code, level, year)
     parts = contributions(frame, item)
     ranks = _source_ranks(scope)
     for sources, group in parts.groupby("sources", sort=False):

@@ -85,7 +85,13 @@ def analyse_quality(
         names={code: a.name for code, a in scope.areas.items()},
         lang=lang,
     )
-    frame, best = scope.frame, scope.best
+    # The subtree and the area's siblings: enough for every flag kept below.
+    siblings = {a.code for a in scope.peers(area)} if area.parent_code else set()
+    wanted = scope.frame["area"].map(lambda code: _in_area(code, area)) | scope.frame[
+        "area"
+    ].isin(siblings)
+    frame = scope.frame[wanted]
+    best = scope.best[scope.best["area"].isin(set(frame["area"]))]
     expected = {
         parent: len(scope.children(parent))
         for parent in {a.parent_code for a in scope.areas.values() if a.parent_code}
@@ -110,7 +116,7 @@ def analyse_quality(
         ),
         key=lambda f: (f.area, f.indicator, -f.year, f.code),
     )
-    inside = frame[frame["area"].map(lambda code: _in_area(code, area))]
+    inside = scope.frame[wanted & ~scope.frame["area"].isin(siblings - {area.code})]
     inside = inside[inside["year"].between(first, year)]
     result.disagreements = sources_side_by_side(inside.assign(disaggregation=""))
     return result

@@ -87,11 +87,24 @@ def run_analysis(
         raise ConfigurationError(
             f"Unknown analysis {kind!r}.", hint=f"Use one of {', '.join(KINDS)}."
         )
-    scope = load_scope(connection, area, settings)
+    scope = load_scope(connection, area, settings, depth=_depth(kind, area, request))
     if kind in ("priority-problems", "determinants"):
         history = decision_history(connection, area.code, year)
         return _with_decisions(scope, kind, area, year, request, history)
     return Outcome(kind, _dispatch(scope, kind, area, year, request))
+
+
+def _depth(kind: str, area: Area, request: AnalysisRequest) -> int | None:
+    """Levels of the subtree an analysis reads: None for all of them."""
+    if kind == "quality":
+        return None
+    below = [request.from_level, request.level]
+    deepest = max([level for level in below if level is not None], default=None)
+    if kind in ("aggregate", "priority-locations") or request.mode == "sub-areas":
+        return (deepest or area.level + 1) - area.level
+    if kind == "quadrant" and request.points == "sub-areas":
+        return 1
+    return 0
 
 
 def _dispatch(scope: Scope, kind: str, area: Area, year: int, request) -> list[Result]:

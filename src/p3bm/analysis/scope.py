@@ -51,12 +51,17 @@ class Scope:
 
     def __post_init__(self) -> None:
         self.best = preferred(self.frame, self.settings.source_priority)
+        best = self.best
         keys = zip(
-            self.best["indicator"], self.best["area"], self.best["year"], strict=True
+            best["indicator"].tolist(),
+            best["area"].tolist(),
+            best["year"].tolist(),
+            strict=True,
         )
-        pairs = zip(self.best["value"], self.best["source"], strict=True)
+        pairs = zip(best["value"].tolist(), best["source"].tolist(), strict=True)
         self._values = dict(zip(keys, pairs, strict=True))
         self._series: dict[tuple[str, str], np.ndarray] | None = None
+        self._sub_frames: dict[tuple[str, int, int], pd.DataFrame] = {}
         self._children: dict[str, list[Area]] = defaultdict(list)
         for item in sorted(self.areas.values(), key=lambda a: a.code):
             if item.parent_code:
@@ -116,6 +121,17 @@ class Scope:
             InputValue(indicator, area, year, source, float(value))
             for source, value in zip(rows["source"], rows["value"], strict=True)
         ]
+
+    def sub_frame(self, code: str, level: int, year: int) -> pd.DataFrame:
+        """Every source's values of the areas at ``level`` below ``code``, one year."""
+        key = (code, level, year)
+        if key not in self._sub_frames:
+            wanted = {a.code for a in self.descendants(code, level, year)}
+            frame = self.frame
+            self._sub_frames[key] = frame[
+                (frame["year"] == year) & frame["area"].isin(wanted)
+            ]
+        return self._sub_frames[key]
 
     # Areas
 
@@ -206,12 +222,27 @@ def readable(settings: AnalysisSettings) -> tuple[str, ...] | None:
 
 
 def load_scope(
-    connection: Connection, area: Area, settings: AnalysisSettings | None = None
+    connection: Connection,
+    area: Area,
+    settings: AnalysisSettings | None = None,
+    depth: int | None = None,
 ) -> Scope:
-    """Load the scope of ``area``: areas around it, their values and targets."""
+    """Load the scope of ``area``: areas around it, their values and targets.
+
+    ``depth`` limits the subtree to that many levels below the area (0: the
+    area alone); None loads the whole subtree.
+    """
     settings = settings or AnalysisSettings()
     chain = ancestors(connection, area)
-    subtree = list_areas(connection, within=area)
+    if depth is None:
+        subtree = list_areas(connection, within=area)
+    else:
+        deepest = min(area.level + depth, codes.VILLAGE)
+        subtree = [area] + [
+            found
+            for level in range(area.level + 1, deepest + 1)
+            for found in list_areas(connection, within=area, level=level)
+        ]
     peers: list[Area] = []
     if area.level > codes.COUNTRY:
         root_level = peer_root_level(area.level)
@@ -222,7 +253,11 @@ def load_scope(
     if area.level == codes.COUNTRY:
         frame = load_frame(connection, statuses=statuses)
     else:
-        inside = load_frame(connection, area_prefix=area.code, statuses=statuses)
+        if depth is None:
+            inside = load_frame(connection, area_prefix=area.code, statuses=statuses)
+        else:
+            codes_inside = [a.code for a in subtree]
+            inside = load_frame(connection, areas=codes_inside, statuses=statuses)
         outside = [a.code for a in [*chain, *peers] if not a.is_within(area.code)]
         around = load_frame(connection, areas=outside, statuses=statuses)
         frames = [f for f in (inside, around) if not f.empty] or [inside]

@@ -62,7 +62,7 @@ def build_report_sections(
         source_priority=tuple(source_priority),
         scheme=scheme,
     )
-    scope = load_scope(connection, area, settings)
+    scope = load_scope(connection, area, settings, depth=1)
     history = decision_history(connection, area.code, year)
     problems = analyse_problems(scope, area, year, history)
     accepted = [

@@ -119,10 +119,10 @@ def _visuals(connection, kind, area, year, settings, outcome, lang) -> dict[str,
     if kind == "quadrant":
         return {"charts": [quadrant_svg(r, lang) for r in outcome.results]}
     if kind == "priority-locations":
-        scope = load_scope(connection, area, settings)
+        scope = load_scope(connection, area, settings, depth=1)
         return {"map": locations_svg(connection, scope, outcome.results[0], lang)}
     if kind == "trend":
-        scope = load_scope(connection, area, settings)
+        scope = load_scope(connection, area, settings, depth=0)
         return {"charts": trend_charts(scope, outcome.results[0], lang)}
     return {}
 
