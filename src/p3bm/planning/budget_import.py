@@ -548,21 +548,27 @@ class _TableReader:
             )
 
     def _read_line(self, row: _Row, code: str, name: str) -> None:
+        # Every cell is read before giving up, so each problem gets reported.
         year = self._year(row)
         skpd_code = self._skpd(row)
         pagu = self._amount(row, "pagu", required=True)
+        is_pro_poor = self._flag(row)
+        beneficiaries = self._count(row)
+        indicators = self._indicators(row)
+        locations = self._locations(row)
         if year is None or skpd_code is None or pagu is None:
+            self.last_key = None
             return
         line = BudgetLine(
             year=year,
             code=code,
             skpd=skpd_code,
             pagu=pagu,
-            is_pro_poor=self._flag(row),
+            is_pro_poor=is_pro_poor,
             beneficiary_group=_text(self.columns.cell(row.cells, "group"))[:200],
-            beneficiaries=self._count(row),
-            indicators=self._indicators(row),
-            locations=self._locations(row),
+            beneficiaries=beneficiaries,
+            indicators=indicators,
+            locations=locations,
             name=name,
         )
         existing = self.reading.drafts.get(line.key)

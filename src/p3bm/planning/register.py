@@ -295,8 +295,9 @@ def _check_locations(line: BudgetLine, context: CheckContext, add) -> None:
         ):
             if amount is not None and amount < 0:
                 add("negative_amount", column, amount)
-    allocated = sum(loc.pagu or 0.0 for loc in line.locations)
-    if allocated > line.pagu + RUPIAH_TOLERANCE:
+    allocations = [loc.pagu for loc in line.locations if loc.pagu is not None]
+    allocated = sum(allocations)
+    if allocations and allocated > line.pagu + RUPIAH_TOLERANCE:
         add("allocation_above_pagu", "locations", allocated, pagu=line.pagu)
 
 
