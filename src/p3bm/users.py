@@ -4,9 +4,10 @@ Passwords are hashed with Argon2id (argon2-cffi's defaults). API tokens are
 random strings shown once; only their SHA-256 digest is stored. Every login,
 failed login, lockout and change to a user or token is recorded in
 ``auth_event``. After ``FAILED_LOGINS_ALLOWED`` failures within
-``FAILURE_WINDOW``, a user name is locked for 30 seconds, doubling with each
-further failure up to 15 minutes; an address with ``IP_FAILURES_ALLOWED``
-failures in the window is refused outright until the window passes.
+``FAILURE_WINDOW``, a user name (one without a user too) is locked for 30
+seconds, doubling with each further failure up to 15 minutes; an address
+with ``IP_FAILURES_ALLOWED`` failures in the window is refused outright until
+the window passes.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sqlalchemy.engine import Connection
 from p3bm.areas.registry import get_area
 from p3bm.errors import NotAuthenticated, P3BMError, TooManyAttempts
 from p3bm.observations import utc_now
+from p3bm.storage.database import Database
 from p3bm.storage.schema import api_token, app_user, auth_event, skpd
 
 ROLES = ("admin", "analyst", "skpd_operator", "area_operator", "viewer")
@@ -255,7 +257,39 @@ def _recent_failures(connection: Connection, column, value: str, now: datetime) 
     ).scalar_one()
 
 
-def _refuse_if_throttled(connection: Connection, row, ip: str | None, now) -> None:
+def _lock_seconds(failures: int) -> int:
+    """Seconds a name stays locked after ``failures`` failed logins (0 if none)."""
+    if failures < FAILED_LOGINS_ALLOWED:
+        return 0
+    return min(
+        FIRST_LOCK_SECONDS * 2 ** (failures - FAILED_LOGINS_ALLOWED), MAX_LOCK_SECONDS
+    )
+
+
+def _unknown_name_locked_until(
+    connection: Connection, name: str, now: datetime
+) -> datetime | None:
+    """When a name without a user stops being locked, counted from the audit.
+
+    Unknown names are locked like real ones, so that a 429 does not tell which
+    names exist.
+    """
+    failures, last = connection.execute(
+        sa.select(sa.func.count(), sa.func.max(auth_event.c.at)).where(
+            auth_event.c.username == name,
+            auth_event.c.event == "login_failed",
+            auth_event.c.at >= now - FAILURE_WINDOW,
+        )
+    ).one()
+    seconds = _lock_seconds(failures)
+    if not seconds or last is None:
+        return None
+    return _as_utc(last) + timedelta(seconds=seconds)  # type: ignore[operator]
+
+
+def _refuse_if_throttled(
+    connection: Connection, row, name: str, ip: str | None, now
+) -> None:
     if (
         ip
         and _recent_failures(connection, auth_event.c.ip, ip, now)
@@ -269,7 +303,10 @@ def _refuse_if_throttled(connection: Connection, row, ip: str | None, now) -> No
                 None,
             ),
         )
-    locked_until = _as_utc(row.locked_until) if row is not None else None
+    if row is not None:
+        locked_until = _as_utc(row.locked_until)
+    else:
+        locked_until = _unknown_name_locked_until(connection, name, now)
     if locked_until is not None and locked_until > now:
         wait = int((locked_until - now).total_seconds()) + 1
         raise TooManyAttempts(
@@ -285,52 +322,56 @@ def _refuse_if_throttled(connection: Connection, row, ip: str | None, now) -> No
 def _register_failure(connection: Connection, username: str, row, ip, now) -> None:
     record_event(connection, username, "login_failed", ip=ip)
     if row is None:
-        return
-    failures = row.failed_logins + 1
-    values: dict[str, object] = {"failed_logins": failures}
-    if failures >= FAILED_LOGINS_ALLOWED:
-        seconds = min(
-            FIRST_LOCK_SECONDS * 2 ** (failures - FAILED_LOGINS_ALLOWED),
-            MAX_LOCK_SECONDS,
-        )
-        values["locked_until"] = now + timedelta(seconds=seconds)
+        failures = _recent_failures(connection, auth_event.c.username, username, now)
+    else:
+        failures = row.failed_logins + 1
+    seconds = _lock_seconds(failures)
+    if seconds:
         record_event(connection, username, "locked", ip=ip, detail=f"{seconds} s")
+    if row is None:
+        return
+    values: dict[str, object] = {"failed_logins": failures}
+    if seconds:
+        values["locked_until"] = now + timedelta(seconds=seconds)
     connection.execute(
         app_user.update().where(app_user.c.id == row.id).values(**values)
     )
 
 
 def authenticate(
-    connection: Connection, username: str, password: str, ip: str | None = None
+    db: Database, username: str, password: str, ip: str | None = None
 ) -> User:
     """The user whose name and password these are; every attempt is audited.
 
     Raises NotAuthenticated for a wrong name or password (the same message for
-    both) and TooManyAttempts while the name or address is throttled.
+    both) and TooManyAttempts while the name or address is throttled. The
+    attempt is written in a transaction of its own and committed before
+    NotAuthenticated is raised, so that failures count towards the lock.
     """
     now = utc_now()
     name = (username or "").strip().lower()[:64]
-    row = connection.execute(
-        sa.select(app_user).where(app_user.c.username == name)
-    ).first()
-    _refuse_if_throttled(connection, row, ip, now)
-    if (
-        row is None
-        or not row.is_active
-        or not _password_matches(row.password_hash, password)
-    ):
+    with db.begin() as connection:
+        row = connection.execute(
+            sa.select(app_user).where(app_user.c.username == name)
+        ).first()
+        _refuse_if_throttled(connection, row, name, ip, now)
+        if (
+            row is not None
+            and row.is_active
+            and _password_matches(row.password_hash, password)
+        ):
+            connection.execute(
+                app_user.update()
+                .where(app_user.c.id == row.id)
+                .values(failed_logins=0, locked_until=None, last_login_at=now)
+            )
+            record_event(connection, name, "login", ip=ip)
+            return _user_from_row(row)
         _register_failure(connection, name or "(empty)", row, ip, now)
-        raise NotAuthenticated(
-            "Wrong user name or password.",
-            indonesian=("Nama pengguna atau kata sandi salah.", None),
-        )
-    connection.execute(
-        app_user.update()
-        .where(app_user.c.id == row.id)
-        .values(failed_logins=0, locked_until=None, last_login_at=now)
+    raise NotAuthenticated(
+        "Wrong user name or password.",
+        indonesian=("Nama pengguna atau kata sandi salah.", None),
     )
-    record_event(connection, name, "login", ip=ip)
-    return _user_from_row(row)
 
 
 def _password_matches(stored_hash: str, password: str) -> bool:

@@ -366,17 +366,30 @@ def _stored(connection, codes, areas, parents, years) -> dict:
     return values
 
 
-def _parse_rule(entry: dict, known: set[str], where: str) -> Rule:
+def _parse_rule(entry: object, known: set[str], where: str) -> Rule:
+    if not isinstance(entry, dict):
+        raise ConfigurationError(
+            f"{where}: a rule must be a mapping with id, indicators, check and message."
+        )
     try:
         rule_id = str(entry["id"])
         severity = str(entry.get("severity", "error"))
-        indicators = tuple(str(code).upper() for code in entry["indicators"])
+        listed = entry["indicators"]
         message = entry["message"]
         check = parse_expression(str(entry["check"]), known)
     except KeyError as exc:
         raise ConfigurationError(f"{where}: the rule lacks {exc.args[0]!r}.") from None
     except ExpressionError as exc:
         raise ConfigurationError(f"{where}, rule {entry.get('id')}: {exc}.") from None
+    if not isinstance(listed, list):
+        raise ConfigurationError(
+            f"{where}, rule {rule_id}: indicators must be a list of indicator codes."
+        )
+    if not isinstance(message, dict):
+        raise ConfigurationError(
+            f"{where}, rule {rule_id}: message must be a mapping of id and en texts."
+        )
+    indicators = tuple(str(code).upper() for code in listed)
     if severity not in SEVERITIES:
         raise ConfigurationError(
             f"{where}, rule {rule_id}: severity must be error or warning."

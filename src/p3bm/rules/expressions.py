@@ -22,6 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 MAX_LENGTH = 500
+# Evaluation recurses once or twice per level, so a deeper tree could exhaust
+# Python's stack inside a request.
+MAX_DEPTH = 50
 FUNCTIONS = ("is_null", "coalesce", "min", "max", "abs", "prev", "children_sum")
 CONSTANTS = {"true": True, "false": False, "null": None}
 _BINARY = {
@@ -77,10 +80,21 @@ def parse_expression(text: str, known_codes: set[str]) -> Expression:
         raise ExpressionError(
             f"syntax error at column {exc.offset}: {exc.msg}"
         ) from None
+    if _depth(tree) > MAX_DEPTH:
+        raise ExpressionError(f"expression nested deeper than {MAX_DEPTH} levels")
     names: set[str] = set()
     for node in ast.walk(tree):
         _check_node(node, known_codes, names)
     return Expression(text, tree, frozenset(names))
+
+
+def _depth(tree: ast.AST) -> int:
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 _ALLOWED_NODES = (

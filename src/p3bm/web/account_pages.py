@@ -15,8 +15,10 @@ from p3bm.observations import value_history
 from p3bm.permissions import require_admin, require_user
 from p3bm.users import (
     ROLES,
+    auth_events,
     create_token,
     create_user,
+    get_user,
     list_tokens,
     list_users,
     revoke_token,
@@ -117,6 +119,40 @@ def users_add(
             skpd_code=skpd or None,
             areas=tuple(code for code in areas.replace(",", " ").split() if code),
         )
+    return RedirectResponse(f"/pengguna?lang={lang}", 303)
+
+
+@router.get("/pengguna/{username}", response_class=HTMLResponse)
+def user_activity(
+    request: Request, username: str, user: CurrentUser, lang: Lang = "id"
+) -> HTMLResponse:
+    """A user's logins and changes to values, as `p3bm user activity` lists them."""
+    require_admin(user)
+    with request.app.state.db.connect() as connection:
+        found = get_user(connection, username)
+        events = auth_events(connection, found.username)
+        changes = value_history(connection, user=found.username)
+    return render_page(
+        request,
+        "web/user_activity.html",
+        lang,
+        person=found,
+        events=events,
+        changes=changes,
+    )
+
+
+@router.post("/pengguna/{username}/sandi", dependencies=[Depends(require_csrf)])
+def users_password(
+    request: Request,
+    username: str,
+    user: CurrentUser,
+    password: Annotated[str, Form(max_length=256)],
+    lang: Lang = "id",
+) -> Response:
+    admin = require_admin(user)
+    with request.app.state.db.begin() as connection:
+        set_password(connection, username, password, admin.username)
     return RedirectResponse(f"/pengguna?lang={lang}", 303)
 
 

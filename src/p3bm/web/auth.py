@@ -172,8 +172,7 @@ def login(
     db: Database = request.app.state.db
     language = _lang(lang)
     try:
-        with db.begin() as connection:
-            user = authenticate(connection, username, password, _client_ip(request))
+        user = authenticate(db, username, password, _client_ip(request))
     except TooManyAttempts as exc:
         logger.warning("login throttled for %r from %s", username, _client_ip(request))
         response = _login_page(request, language, exc.text(language), 429, next_path)
