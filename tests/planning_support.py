@@ -359,3 +359,53 @@ def add_users(db: Database) -> dict[str, object]:
                 skpd_code=skpd,
             )
     return found
+
+
+# Values of 2024 that make JKN_PBI_B40, K6 and TPT lag Jawa Barat, while
+# sanitation and drinking water lead it.
+DETERMINANTS = [
+    ("TPT", "32.75", 7.9),
+    ("TPT", "32", 6.75),
+    ("SANITASI", "32.75", 86.1),
+    ("SANITASI", "32", 78.0),
+    ("AIR_MINUM", "32.75", 99.2),
+    ("AIR_MINUM", "32", 95.0),
+    ("JKN_PBI_B40", "32.75", 61.0),
+    ("JKN_PBI_B40", "32", 70.0),
+    ("K6", "32.75", 78.0),
+    ("K6", "32", 85.0),
+]
+ACCEPTED = ("P0", "STUNTING", "TPT")
+
+
+def write_priorities(db: Database) -> None:
+    """Store the determinant values and the TKPK's 2024 decisions for 32.75."""
+    from p3bm.analysis.decisions import record_decision
+
+    values = [
+        NewValue(code, area, POVERTY_YEAR, "", "", value)
+        for code, area, value in DETERMINANTS
+    ]
+    write_values(
+        db, values, user="test", status="verified", channel="system", file_name="test"
+    )
+    with db.begin() as connection:
+        for code in ACCEPTED:
+            record_decision(
+                connection,
+                area="32.75",
+                year=POVERTY_YEAR,
+                indicator=code,
+                decision="accepted",
+                reason="Rapat TKPK 12 Maret 2024",
+                user="tkpk",
+            )
+        record_decision(
+            connection,
+            area="32.75",
+            year=POVERTY_YEAR,
+            indicator="GINI",
+            decision="rejected",
+            reason="Ketimpangan ditangani di tingkat provinsi",
+            user="tkpk",
+        )
