@@ -114,6 +114,7 @@ class EntryWriter:
         with self.db.begin() as connection:
             for result in results:
                 self._check(connection, result)
+            _reject_duplicates(results)
             self._apply_rules(connection, results)
             for result in results:
                 if result.outcome == "pending":
@@ -337,6 +338,34 @@ class EntryWriter:
             channel,
         )
         result.outcome, result.version = "changed", current.version + 1
+
+
+def _reject_duplicates(results: list[EntryResult]) -> None:
+    """Reject every entry whose value another entry of the batch also gives.
+
+    Rule results are matched to entries by indicator, area and year, so two
+    entries for one value would let one of them pass unchecked.
+    """
+    by_key: dict[tuple, list[EntryResult]] = {}
+    for result in results:
+        if result.outcome == "pending":
+            entry = result.entry
+            key = (
+                result.indicator.code,  # type: ignore[union-attr]
+                result.area.code,  # type: ignore[union-attr]
+                entry.year,
+                entry.disaggregation,
+                entry.source,
+            )
+            by_key.setdefault(key, []).append(result)
+    for group in by_key.values():
+        if len(group) < 2:
+            continue
+        items = ", ".join(str(result.index) for result in group)
+        for result in group:
+            result.reject(
+                "duplicate_entry", f"items {items} give the same value; keep one"
+            )
 
 
 def _key_of(row) -> dict[str, object]:

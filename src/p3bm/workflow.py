@@ -30,6 +30,7 @@ from p3bm.observations import utc_now
 from p3bm.permissions import can_submit, require_reviewer
 from p3bm.rules.engine import Candidate, RuleSet
 from p3bm.storage.schema import (
+    indicator,
     observation,
     observation_change,
     observation_comment,
@@ -284,11 +285,7 @@ def return_values(
         raise WorkflowError("Every returned value needs a comment.")
     current = get_submission(connection, skpd_code, year)
     updated = _change(connection, current, "return", user, comment)
-    rows = list(
-        connection.execute(
-            sa.select(observation).where(observation.c.id.in_(list(comments)))
-        )
-    )
+    rows = _returnable(connection, skpd_code, year, list(comments))
     _move_values(connection, rows, "returned", user.username, comment or "returned")
     for row in rows:
         connection.execute(
@@ -301,6 +298,36 @@ def return_values(
             )
         )
     return updated
+
+
+def _returnable(connection, skpd_code: str, year: int, ids: list[int]) -> list:
+    """The submitted values of the SKPD and year with these ids.
+
+    Raises WorkflowError naming any id that is not one of them, so a return
+    never moves another SKPD's or another year's values.
+    """
+    query = (
+        sa.select(observation)
+        .join(indicator, indicator.c.code == observation.c.indicator_code)
+        .where(
+            observation.c.id.in_(ids),
+            observation.c.year == year,
+            observation.c.status == "submitted",
+            indicator.c.skpd_code == skpd_code,
+        )
+    )
+    rows = list(connection.execute(query))
+    unknown = sorted(set(ids) - {row.id for row in rows})
+    if unknown:
+        listed = ", ".join(str(number) for number in unknown)
+        raise WorkflowError(
+            f"Values {listed} are not submitted values of {skpd_code} {year}.",
+            indonesian=(
+                f"Nilai {listed} bukan nilai {skpd_code} {year} yang dikirim.",
+                None,
+            ),
+        )
+    return rows
 
 
 def _resolve_returns(connection, rows, user: str) -> None:
