@@ -355,3 +355,96 @@ def test_line_delete_keeps_audit(db):
     assert [c.action for c in changes] == ["insert", "delete"]
     assert changes[1].reason == "salah input"
     assert changes[1].old["pagu"] == pytest.approx(900e6)
+
+
+PLANNING_TABLES = {
+    "nomenclature",
+    "budget_line",
+    "budget_output",
+    "budget_location",
+    "planning_change",
+    "quarter_deadline",
+    "quarter_submission",
+    "quarter_event",
+    "quarterly_report",
+    "quarterly_output",
+    "quarterly_comment",
+}
+
+
+def test_migration_matches_schema(db):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from p3bm.storage.schema import metadata
+
+    with db.connect() as connection:
+        assert MigrationContext.configure(connection).get_current_revision() == "0004"
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    ours = [
+        difference
+        for difference in differences
+        if any(name in repr(difference) for name in PLANNING_TABLES)
+    ]
+    assert ours == []
+
+
+SIPD_EXPORT = """RINCIAN APBD KOTA BEKASI TAHUN ANGGARAN 2025
+Kode Rekening;Uraian;Pagu Anggaran
+1.02.0.00.0.00.01.0000;Dinas Kesehatan;3.200.000.000
+1.02.02.2.02.01;Pengelolaan Pelayanan Kesehatan Ibu Hamil;1.850.000.000
+1.02.02.2.02.0004;Pengelolaan Pelayanan Kesehatan Balita;1.350.000.000
+1.06.0.00.0.00.01.0000;Dinas Sosial;1.120.000.000
+1.06.05.2.02.0001;Pendataan Fakir Miskin Cakupan Daerah Kabupaten/Kota;1.120.000.000
+;JUMLAH;4.320.000.000
+"""
+
+
+def test_budget_unit_rows_set_skpd(db, tmp_path):
+    path = tmp_path / "sipd.csv"
+    path.write_text(SIPD_EXPORT, encoding="utf-8")
+    report = run_import(db, path)
+    assert report.outcome == "written"
+    lines = lines_of(db, year=2025)
+    assert {code: line.skpd for code, line in lines.items()} == {
+        "1.02.02.2.02.0001": "DINKES",
+        "1.02.02.2.02.0004": "DINKES",
+        "1.06.05.2.02.0001": "DINSOS",
+    }
+    assert lines["1.02.02.2.02.0001"].pagu == 1_850_000_000
+    unnamed = [p.value for p in report.problems if p.code == "parent_not_named"]
+    assert unnamed == [
+        "1",
+        "1.02",
+        "1.02.02",
+        "1.02.02.2.02",
+        "1.06",
+        "1.06.05",
+        "1.06.05.2.02",
+    ]
+    assert [p.code for p in report.problems if p.severity == "info"] == ["skipped_row"]
+
+
+def test_budget_unknown_unit_rejected(db, tmp_path):
+    path = tmp_path / "sipd.csv"
+    path.write_text(
+        SIPD_EXPORT.replace("Dinas Sosial", "Dinas Pemadam Kebakaran"),
+        encoding="utf-8",
+    )
+    report = run_import(db, path)
+    assert report.outcome == "rejected"
+    assert [(p.code, p.row) for p in report.errors] == [("unknown_skpd", 6)]
+
+
+def test_budget_year_from_option(db, tmp_path):
+    path = tmp_path / "sipd.csv"
+    path.write_text(SIPD_EXPORT.split("\n", 1)[1], encoding="utf-8")
+    missing = run_import(db, path)
+    assert {p.code for p in missing.errors} == {"missing_year"}
+    report = run_import(db, path, year=2026)
+    assert report.outcome == "written"
+    assert set(lines_of(db, year=2026)) == {
+        "1.02.02.2.02.0001",
+        "1.02.02.2.02.0004",
+        "1.06.05.2.02.0001",
+    }

@@ -1,14 +1,14 @@
 """Importing budget lines from the tables SKPDs and BPKAD export from SIPD.
 
-A budget table has one row per nomenclature item, recognised by header:
-code and pagu are required; name, SKPD, year, locations, beneficiary group
-and count, output indicator with target and unit, the catalogue indicators
-addressed and the pro-poor flag are optional. Rows of urusan, bidang,
-program and kegiatan name those items and their pagu is checked against the
-sum below them; rows of sub-kegiatan become budget lines. A row without a
-code but with an output indicator adds that output to the sub-kegiatan above
-it. A row with an SKPD unit code (``1.02.0.00.0.00.01.0000``) sets the SKPD
-of the rows below it by name.
+A budget table has one row per nomenclature item, with columns recognised
+by their header. Code and pagu are required. Name, SKPD, year, locations,
+beneficiary group and count, output indicator with target and unit, the
+catalogue indicators addressed and the pro-poor flag are optional. Rows of
+urusan, bidang, program and kegiatan name those items, and their pagu is
+checked against the sum below them. Rows of sub-kegiatan become budget
+lines. A row without a code but with an output indicator adds that output to
+the sub-kegiatan above it. A row with an SKPD unit code
+(``1.02.0.00.0.00.01.0000``) sets the SKPD of the rows below it by name.
 
 Locations are kelurahan or kecamatan names or codes, or the region's name
 for city-wide spending, separated by ``;``; ``Kranji=150000000`` allocates
@@ -152,7 +152,7 @@ _TITLE_YEAR = re.compile(r"tahun\s+anggaran\s+(\d{4})", re.IGNORECASE)
 
 @dataclass
 class BudgetImportOptions:
-    """What a budget import can be told besides the file."""
+    """Options of a budget import besides the file."""
 
     year: int | None = None
     skpd: str | None = None
@@ -482,6 +482,9 @@ class _TableReader:
         self.reading: _Reading = reading
         self.report = report
         self.current_skpd: str | None = None
+        # Set after a unit row of an unknown SKPD, whose own error covers the
+        # rows below it.
+        self.is_unit_unknown = False
         self.last_key: str | None = None
 
     def problem(self, code: str, row: _Row, role: str | None, value, **params) -> None:
@@ -536,6 +539,7 @@ class _TableReader:
         if found is None:
             self.problem("unknown_skpd", row, "name", name)
         self.current_skpd = found
+        self.is_unit_unknown = found is None
 
     def _read_item(self, row: _Row, code: str, name: str) -> None:
         self.reading.items[code] = nom.Item(code, name)
@@ -559,6 +563,7 @@ class _TableReader:
         if year is None or skpd_code is None or pagu is None:
             self.last_key = None
             return
+
         line = BudgetLine(
             year=year,
             code=code,
@@ -571,6 +576,7 @@ class _TableReader:
             locations=locations,
             name=name,
         )
+
         existing = self.reading.drafts.get(line.key)
         if existing is None:
             draft = _Draft(line, row.number, self.table.sheet)
@@ -631,6 +637,8 @@ class _TableReader:
             if found is None and report:
                 self.problem("unknown_skpd", row, "skpd", text)
             return found
+        if self.is_unit_unknown:
+            return None
         given = self.current_skpd or self.options.skpd
         if given is None:
             if report:

@@ -28,7 +28,7 @@ def village_rates(
         (row.indicator, row.area, int(row.year)): float(row.value)
         for row in frame.itertuples(index=False)
     }
-    rates = {}
+    rates: dict[str, tuple[int, float]] = {}
     for (indicator, code, when), count in values.items():
         if indicator != poor or codes.level_of_code(code) != codes.VILLAGE:
             continue

@@ -3,8 +3,9 @@
 Priority problems are the indicators the TKPK accepted for the area, in the
 latest year up to the budget year that has decisions. Before the TKPK has
 decided anything, the candidates that the priority-problem analysis ranks
-stand in for them, and ``basis`` says so. Intervention priorities are the
-determinants that analysis ranks worst for those problems. Priority
+stand in for them, and ``basis`` records which of the two was used.
+Intervention priorities are the determinants that analysis ranks worst for
+those problems. Priority
 locations put the kelurahan (or another level) into P1 to P4.
 """
 

@@ -124,7 +124,7 @@ def deadline_for(
 
 @dataclass(frozen=True)
 class QuarterSubmission:
-    """An SKPD's report for one quarter and where it stands."""
+    """An SKPD's report for one quarter and its review status."""
 
     id: int
     skpd_code: str
@@ -172,7 +172,8 @@ def get_quarter_submission(
             )
         )
         row = connection.execute(query).first()
-    return QuarterSubmission(*row)
+    assert row is not None
+    return QuarterSubmission(**row._mapping)
 
 
 def _change_status(
@@ -379,7 +380,7 @@ def _resolve_comments(connection: Connection, line_ids: list[int], user: str) ->
 
 @dataclass
 class ReportEntry:
-    """What an SKPD reports for one line and quarter.
+    """One line's report for a quarter, as an SKPD enters it.
 
     ``outputs`` maps an output id of the line to the amount achieved within
     the quarter. ``version`` is the report version the writer read, when
@@ -397,7 +398,8 @@ class ReportEntry:
 
 @dataclass
 class ReportResult:
-    """What happened to one entry: added, changed, unchanged, rejected, ..."""
+    """The outcome of one entry (added, changed, unchanged, rejected, forbidden,
+    locked or conflict) and its problems."""
 
     entry: ReportEntry
     outcome: str = "pending"
@@ -586,35 +588,11 @@ class ReportWriter:
                 self._reject(result, "unknown_output", "outputs", output_id)
             elif achieved < 0:
                 self._reject(result, "negative_amount", "outputs", achieved)
-        reports = load_reports(connection, [line.id], QUARTERS)  # type: ignore[list-item]
-        earlier = sum(
-            r.realised for (_, quarter), r in reports.items() if quarter < entry.quarter
-        )
-        later = sum(
-            r.realised for (_, quarter), r in reports.items() if quarter > entry.quarter
-        )
-        if earlier + entry.realised + later > line.pagu + RUPIAH_TOLERANCE:
-            self._reject(
-                result,
-                "realisation_above_pagu",
-                "realised",
-                earlier + entry.realised + later,
-                pagu=line.pagu,
-            )
-        before = [r for (_, q), r in reports.items() if q < entry.quarter]
-        if before:
-            previous = max(before, key=lambda r: r.quarter).physical
-            if entry.physical < previous:
-                result.problems.append(
-                    BudgetProblem(
-                        "physical_decreased",
-                        "",
-                        column="physical",
-                        value=entry.physical,
-                        params={"previous": previous},
-                    )
-                )
-        current = reports.get((line.id, entry.quarter))  # type: ignore[arg-type]
+
+        stored = load_reports(connection, [line.id], QUARTERS)  # type: ignore[list-item]
+        others = {q: r for (_, q), r in stored.items() if q != entry.quarter}
+        self._check_year(result, line, others)
+        current = stored.get((line.id, entry.quarter))  # type: ignore[arg-type]
         if entry.version is not None and (
             current is None or current.version != entry.version
         ):
@@ -624,6 +602,31 @@ class ReportWriter:
                 )
             )
             result.outcome = "conflict"
+
+    def _check_year(
+        self, result: ReportResult, line: BudgetLine, others: dict[int, StoredReport]
+    ) -> None:
+        """Check the entry against the line's reports of the other quarters."""
+        entry = result.entry
+        total = entry.realised + sum(r.realised for r in others.values())
+        if total > line.pagu + RUPIAH_TOLERANCE:
+            self._reject(
+                result, "realisation_above_pagu", "realised", total, pagu=line.pagu
+            )
+        earlier = [q for q in others if q < entry.quarter]
+        if not earlier:
+            return
+        previous = others[max(earlier)].physical
+        if entry.physical < previous:
+            result.problems.append(
+                BudgetProblem(
+                    "physical_decreased",
+                    "",
+                    column="physical",
+                    value=entry.physical,
+                    params={"previous": previous},
+                )
+            )
 
     def _store(
         self, connection, result: ReportResult, line: BudgetLine, channel, reason
@@ -740,7 +743,7 @@ def quarter_states(
 ) -> list[QuarterState]:
     """Status and timeliness of every SKPD with budget lines in ``year``.
 
-    Before anything is reported a quarter is ``missing``; timeliness is
+    Before anything is reported a quarter is ``missing``. Timeliness is
     on_time or late by the first submission, overdue once the deadline
     passed without one, and pending before that.
     """
@@ -761,7 +764,7 @@ def quarter_states(
             deadline = deadline_for(connection, year, quarter, default_days)
             row = rows.get((code, quarter))
             done = reported.get((code, quarter), 0)
-            status = row.status if row else ("draft" if done else "missing")
+            status = _quarter_status(row, done)
             first = _aware(row.first_submitted_at) if row else None
             states.append(
                 QuarterState(
@@ -778,6 +781,12 @@ def quarter_states(
                 )
             )
     return states
+
+
+def _quarter_status(row, reported: int) -> str:
+    if row is not None:
+        return row.status
+    return "draft" if reported else "missing"
 
 
 def _line_counts(connection: Connection, year: int) -> dict[str, int]:

@@ -60,7 +60,10 @@ class Output:
 
 @dataclass(frozen=True)
 class Location:
-    """Where a line is spent; ``pagu`` None shares the unallocated rest evenly."""
+    """A kelurahan, kecamatan or region a line is spent in.
+
+    ``pagu`` None gives the location an even share of the unallocated rest.
+    """
 
     area: str
     pagu: float | None = None
@@ -200,7 +203,7 @@ def check_budget_write(user: User | None, skpd_code: str) -> None:
 
 @dataclass
 class CheckContext:
-    """What line checks compare against: known SKPD, indicators and areas."""
+    """Reference data of the line checks: known SKPD, indicators and areas."""
 
     region: Area | None
     skpd_codes: set[str]
