@@ -131,10 +131,12 @@ def list_budget(app: App, year, skpd, output_format) -> None:
         lines = load_lines(
             connection, year=year, skpd_code=skpd.upper() if skpd else None
         )
-    rows = [line.to_dict() for line in lines]
-    for row in rows:
-        row["locations"] = " ".join(str(loc["area"]) for loc in row["locations"])  # type: ignore[union-attr]
-        row["indicators"] = " ".join(row["indicators"])  # type: ignore[arg-type]
+    rows = []
+    for line in lines:
+        row = line.to_dict()
+        row["locations"] = " ".join(loc.area for loc in line.locations)
+        row["indicators"] = " ".join(line.indicators)
+        rows.append(row)
     print_rows(
         rows,
         output_format,

@@ -247,8 +247,10 @@ def _line_out(line: BudgetLine) -> LineOut:
         beneficiary_group=line.beneficiary_group,
         beneficiaries=line.beneficiaries,
         indicators=list(line.indicators),
-        outputs=[OutputModel(**o.to_dict()) for o in line.outputs],
-        locations=[LocationModel(**loc.to_dict()) for loc in line.locations],
+        outputs=[OutputModel.model_validate(o.to_dict()) for o in line.outputs],
+        locations=[
+            LocationModel.model_validate(loc.to_dict()) for loc in line.locations
+        ],
     )
 
 
@@ -361,7 +363,7 @@ def budget_line_history(request: Request, line_id: int, user: CurrentUser) -> li
     require_user(user)
     with request.app.state.db.connect() as connection:
         changes = change_history(connection, "budget_line", entity_id=line_id)
-    return [ChangeOut(**change.to_dict()) for change in changes]
+    return [ChangeOut.model_validate(change.to_dict()) for change in changes]
 
 
 @router.post("/budget-imports")
@@ -433,7 +435,9 @@ def write_reports(
         )
         if failed:
             connection.rollback()
-    payload = [ReportResultOut(**r.to_dict(lang)).model_dump() for r in results]
+    payload = [
+        ReportResultOut.model_validate(r.to_dict(lang)).model_dump() for r in results
+    ]
     return JSONResponse(payload, status_code=422 if failed else 200)
 
 
@@ -451,7 +455,7 @@ def quarters(
             (quarter,) if quarter else (1, 2, 3, 4),
             default_days=request.app.state.settings.quarter_deadline_days,
         )
-    return [QuarterStateOut(**state.to_dict()) for state in states]
+    return [QuarterStateOut.model_validate(state.to_dict()) for state in states]
 
 
 @router.post(
@@ -536,7 +540,7 @@ def monitoring(
         quarter=quarter,
         by=by,
         thresholds={"green": thresholds.green, "yellow": thresholds.yellow},
-        rows=[ProgressOut(**row.to_dict()) for row in rows],
+        rows=[ProgressOut.model_validate(row.to_dict()) for row in rows],
     )
 
 
@@ -568,7 +572,7 @@ def budget_analysis(
             priorities,
             statuses=readable_quarter_statuses(user),
         )
-    return AnalysisOut(**result.to_dict())
+    return AnalysisOut.model_validate(result.to_dict())
 
 
 @router.get("/budget-pivot")
