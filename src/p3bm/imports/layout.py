@@ -260,10 +260,18 @@ def _is_data_row(cells: list[object]) -> bool:
 
 
 def _column_cells(table: RawTable, start: int, index: int) -> list[object]:
+    """Up to SAMPLE_ROWS filled cells of a column, from the first data row on.
+
+    The sample counts filled cells rather than rows: a template's value column
+    may be empty for its first few hundred rows when only later ones are
+    filled in.
+    """
     cells = []
-    for row in table.rows[start : start + SAMPLE_ROWS]:
+    for row in table.rows[start:]:
         if index < len(row) and _is_filled(row[index]):
             cells.append(row[index])
+            if len(cells) == SAMPLE_ROWS:
+                break
     return cells
 
 
