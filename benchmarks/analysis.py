@@ -172,17 +172,30 @@ def parent_column(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def baseline(kind: str, connection, catalogue, area, year: int):
-    """The pandas computation of one analysis kind."""
-    rules = polarity_table(catalogue)
+    """Compute one analysis kind directly in pandas."""
     if kind == "aggregate":
-        frame = read(
-            connection,
-            "area_code LIKE :prefix AND year = :year",
-            prefix=area.code + ".%",
-            year=year,
-        )
-        frame = parent_column(frame[frame["area"].str.count(r"\.") == area.level])
-        return aggregate_frame_pandas(frame, catalogue)
+        return baseline_aggregate(connection, catalogue, area, year)
+    if kind in ("position", "quadrant"):
+        return baseline_peers(kind, connection, catalogue, area, year)
+    if kind in ("priority-locations", "quality"):
+        return baseline_sub_areas(kind, connection, area, year)
+    return baseline_own(kind, connection, catalogue, area)
+
+
+def baseline_aggregate(connection, catalogue, area, year: int):
+    frame = read(
+        connection,
+        "area_code LIKE :prefix AND year = :year",
+        prefix=area.code + ".%",
+        year=year,
+    )
+    frame = parent_column(frame[frame["area"].str.count(r"\.") == area.level])
+    return aggregate_frame_pandas(frame, catalogue)
+
+
+def baseline_own(kind: str, connection, catalogue, area):
+    """Scorecard, trend, problems and determinants from the area's own values."""
+    rules = polarity_table(catalogue)
     codes = [area.code, REGION, "ID"]
     own = first_source(
         read(
@@ -191,91 +204,83 @@ def baseline(kind: str, connection, catalogue, area, year: int):
     )
     wide = own.pivot_table(index=["indicator", "year"], columns="area", values="value")
     wide = wide.reset_index().merge(rules, on="indicator")
-    if kind in ("scorecard", "priority-problems", "determinants"):
-        x = wide.get(area.code)
-        gaps = [
-            wide["s"] * (x - wide[c])
-            for c in (REGION, "ID")
-            if c in wide and c != area.code
-        ]
-        status = np.where(np.all([g >= 0 for g in gaps], axis=0), "green", "yellow")
-        wide = wide.assign(status=status)
-        if kind == "scorecard":
-            return wide
-    if kind in ("trend", "priority-problems"):
-        series = own[own["area"] == area.code]
-        slopes = series.groupby("indicator").apply(
-            lambda g: np.polyfit(g["year"], g["value"], 1)[0] if len(g) > 1 else np.nan,
-            include_groups=False,
-        )
-        if kind == "trend":
-            return slopes
-        gap = wide.get(area.code) - wide.get(REGION, np.nan)
-        score = (gap - gap.min()) / (gap.max() - gap.min())
-        return score, slopes
-    if kind == "determinants":
+    x = wide.get(area.code)
+    gaps = [
+        wide["s"] * (x - wide[c])
+        for c in (REGION, "ID")
+        if c in wide and c != area.code
+    ]
+    status = np.where(np.all([g >= 0 for g in gaps], axis=0), "green", "yellow")
+    wide = wide.assign(status=status)
+    if kind in ("scorecard", "determinants"):
         return wide.sort_values("status")
-    level = area.level
-    root = area.code.rsplit(".", 1)[0] if level >= REGENCY else "ID"
-    if kind in ("position", "quadrant"):
-        peers = read(
-            connection,
-            "area_code LIKE :prefix AND year <= :year",
-            prefix=root + ".%",
-            year=year,
-        )
-        peers = first_source(peers[peers["area"].str.count(r"\.") == level - 1])
-        peers = peers.sort_values("year").drop_duplicates(
-            ["indicator", "area"], keep="last"
-        )
-        peers = peers.merge(rules[["indicator", "s"]], on="indicator")
-        signed = peers["s"].replace(0, 1) * peers["value"]
-        peers = peers.assign(
-            rank=signed.groupby(peers["indicator"]).rank(method="min", ascending=False),
-            z=(signed - signed.groupby(peers["indicator"]).transform("mean"))
-            / signed.groupby(peers["indicator"]).transform("std", ddof=0),
-        )
-        if kind == "position":
-            return peers
-        wide_peers = peers.pivot_table(
-            index="area", columns="indicator", values="value"
-        )
-        return [
-            (wide_peers[x] > wide_peers[x].median())
-            & (wide_peers[y] > wide_peers[y].median())
-            for x, y in (("P0", "JPM"), ("P0", "TPT"))
-            if x in wide_peers and y in wide_peers
-        ]
+    series = own[own["area"] == area.code]
+    slopes = series.groupby("indicator").apply(
+        lambda g: np.polyfit(g["year"], g["value"], 1)[0] if len(g) > 1 else np.nan,
+        include_groups=False,
+    )
+    if kind == "trend":
+        return slopes
+    gap = wide.get(area.code) - wide.get(REGION, np.nan)
+    return (gap - gap.min()) / (gap.max() - gap.min()), slopes
+
+
+def baseline_peers(kind: str, connection, catalogue, area, year: int):
+    """Rank, percentile and z among peers, or the quadrants of two pairs."""
+    rules = polarity_table(catalogue)
+    root = area.code.rsplit(".", 1)[0] if area.level >= REGENCY else "ID"
+    peers = read(
+        connection,
+        "area_code LIKE :prefix AND year <= :year",
+        prefix=root + ".%",
+        year=year,
+    )
+    peers = first_source(peers[peers["area"].str.count(r"\.") == area.level - 1])
+    peers = peers.sort_values("year").drop_duplicates(
+        ["indicator", "area"], keep="last"
+    )
+    peers = peers.merge(rules[["indicator", "s"]], on="indicator")
+    signed = peers["s"].replace(0, 1) * peers["value"]
+    by_indicator = signed.groupby(peers["indicator"])
+    peers = peers.assign(
+        rank=by_indicator.rank(method="min", ascending=False),
+        z=(signed - by_indicator.transform("mean"))
+        / by_indicator.transform("std", ddof=0),
+    )
+    if kind == "position":
+        return peers
+    wide = peers.pivot_table(index="area", columns="indicator", values="value")
+    return [
+        (wide[x] > wide[x].median()) & (wide[y] > wide[y].median())
+        for x, y in (("P0", "JPM"), ("P0", "TPT"))
+        if x in wide and y in wide
+    ]
+
+
+def baseline_sub_areas(kind: str, connection, area, year: int):
+    """Priority locations, or sibling and year-on-year outliers, of the sub-areas."""
     subs = read(
         connection,
         "area_code LIKE :prefix AND year <= :year",
         prefix=area.code + ".%",
         year=year,
     )
-    subs = subs[subs["area"].str.count(r"\.") == level]
     if kind == "priority-locations":
+        subs = subs[subs["area"].str.count(r"\.") == area.level]
         latest = first_source(subs).sort_values("year")
         latest = latest.drop_duplicates(["indicator", "area"], keep="last")
-        wide_subs = latest.pivot_table(
-            index="area", columns="indicator", values="value"
-        )
-        if "JPM" not in wide_subs or "JP" not in wide_subs:
+        wide = latest.pivot_table(index="area", columns="indicator", values="value")
+        if "JPM" not in wide or "JP" not in wide:
             return None
-        both = wide_subs[["JPM", "JP"]].dropna()
+        both = wide[["JPM", "JP"]].dropna()
         rate = 1000 * both["JPM"] / both["JP"]
         overall = 1000 * both["JPM"].sum() / both["JP"].sum()
         many, high = both["JPM"] >= both["JPM"].mean(), rate >= overall
         return np.select([many & high, many, high], ["P1", "P2", "P3"], "P4")
-    # quality: modified z among siblings and year-on-year changes
     subs = parent_column(first_source(subs))
-    groups = subs.groupby(["indicator", "parent", "year"])["value"]
-    median = groups.transform("median")
-    mad = (
-        (subs["value"] - median)
-        .abs()
-        .groupby([subs["indicator"], subs["parent"], subs["year"]])
-        .transform("median")
-    )
+    keys = [subs["indicator"], subs["parent"], subs["year"]]
+    median = subs["value"].groupby(keys).transform("median")
+    mad = (subs["value"] - median).abs().groupby(keys).transform("median")
     z = 0.6745 * (subs["value"] - median) / mad.replace(0, np.nan)
     ordered = subs.sort_values("year")
     change = ordered.groupby(["indicator", "area"])["value"].pct_change()

@@ -318,10 +318,16 @@ def check_sources(frame: pd.DataFrame) -> list[QualityFlag]:
     flags = []
     keys = ["indicator", "area", "year"]
     several = frame[frame.groupby(keys)["source"].transform("nunique") > 1]
-    for (indicator, area, year), group in several.groupby(keys):
-        low, high = group["value"].min(), group["value"].max()
-        if high == 0 or (high - low) / abs(high) <= SOURCE_TOLERANCE:
-            continue
+    if several.empty:
+        return flags
+    spread = several.groupby(keys)["value"].agg(["min", "max"])
+    high = spread["max"]
+    relative = (high - spread["min"]) / high.abs()
+    disagreeing = spread[(high != 0) & (relative > SOURCE_TOLERANCE)]
+    if disagreeing.empty:
+        return flags
+    chosen = several.set_index(keys).loc[disagreeing.index].reset_index()
+    for (indicator, area, year), group in chosen.groupby(keys):
         listed = ", ".join(
             f"{source or '(default)'} {_number(float(value))}"
             for source, value in zip(group["source"], group["value"], strict=True)
@@ -332,7 +338,7 @@ def check_sources(frame: pd.DataFrame) -> list[QualityFlag]:
                 indicator,
                 area,
                 int(year),
-                float(high),
+                float(group["value"].max()),
                 {"sources": listed},
             )
         )
@@ -425,7 +431,6 @@ def check_ratio_consistency(
 ) -> list[QualityFlag]:
     """Flag parents whose published rate differs from the rate of their sub-areas."""
     flags = []
-    own = frame.set_index(["indicator", "area", "year"])["value"]
     present = set(frame["indicator"])
     for item in catalogue:
         if item.aggregation != "ratio" or item.code not in present:
@@ -442,27 +447,30 @@ def check_ratio_consistency(
         sums = both.groupby(["parent", "year"]).agg(
             a=("value_a", "sum"), b=("value_b", "sum"), n=("area", "size")
         )
-        for (parent, year), row in sums.iterrows():
-            published = own.get((item.code, parent, year))
-            if published is None or row["b"] <= 0 or row["n"] < 2:
-                continue
-            computed = (item.factor or 1.0) * row["a"] / row["b"]
-            scale = max(abs(published), 1e-9)
-            if abs(computed - published) / scale > tolerance:
-                flags.append(
-                    QualityFlag(
-                        "ratio_differs_from_parent",
-                        item.code,
-                        parent,
-                        int(year),
-                        float(computed),
-                        {
-                            "indicator": item.code,
-                            "count": int(row["n"]),
-                            "other": _number(float(published)),
-                        },
-                    )
+        sums = sums[(sums["b"] > 0) & (sums["n"] >= 2)].reset_index()
+        published = frame[frame["indicator"] == item.code][["area", "year", "value"]]
+        sums = sums.merge(
+            published.rename(columns={"area": "parent", "value": "published"}),
+            on=["parent", "year"],
+        )
+        computed = (item.factor or 1.0) * sums["a"] / sums["b"]
+        scale = sums["published"].abs().clip(lower=1e-9)
+        differing = sums[(computed - sums["published"]).abs() / scale > tolerance]
+        for index, row in differing.iterrows():
+            flags.append(
+                QualityFlag(
+                    "ratio_differs_from_parent",
+                    item.code,
+                    row["parent"],
+                    int(row["year"]),
+                    float(computed[index]),
+                    {
+                        "indicator": item.code,
+                        "count": int(row["n"]),
+                        "other": _number(float(row["published"])),
+                    },
                 )
+            )
     return flags
 
 

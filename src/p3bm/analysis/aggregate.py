@@ -265,7 +265,10 @@ def aggregate(
     if not expected:
         result.reason = "no_sub_areas"
         return result
-    frame = scope.sub_frame(area.code, level, year)
+    parts_of = [item.code, item.numerator, item.denominator, item.weight]
+    frame = scope.sub_frame(area.code, level, year, [c for c in parts_of if c])
+    if frame.empty:
+        return result
     parts = contributions(frame, item)
     ranks = _source_ranks(scope)
     for sources, group in parts.groupby("sources", sort=False):

@@ -61,7 +61,8 @@ class Scope:
         pairs = zip(best["value"].tolist(), best["source"].tolist(), strict=True)
         self._values = dict(zip(keys, pairs, strict=True))
         self._series: dict[tuple[str, str], np.ndarray] | None = None
-        self._sub_frames: dict[tuple[str, int, int], pd.DataFrame] = {}
+        self._sub_frames: dict[tuple[str, int, int], dict[str, pd.DataFrame]] = {}
+        self._by_key: dict[tuple[str, str, int], list[InputValue]] | None = None
         self._children: dict[str, list[Area]] = defaultdict(list)
         for item in sorted(self.areas.values(), key=lambda a: a.code):
             if item.parent_code:
@@ -112,26 +113,35 @@ class Scope:
 
     def all_sources(self, indicator: str, area: str, year: int) -> list[InputValue]:
         """Every source's value of one key."""
-        rows = self.frame[
-            (self.frame["indicator"] == indicator)
-            & (self.frame["area"] == area)
-            & (self.frame["year"] == year)
-        ]
-        return [
-            InputValue(indicator, area, year, source, float(value))
-            for source, value in zip(rows["source"], rows["value"], strict=True)
-        ]
+        if self._by_key is None:
+            self._by_key = defaultdict(list)
+            frame = self.frame
+            for row in zip(
+                frame["indicator"].tolist(),
+                frame["area"].tolist(),
+                frame["year"].tolist(),
+                frame["source"].tolist(),
+                frame["value"].tolist(),
+                strict=True,
+            ):
+                self._by_key[row[:3]].append(InputValue(*row))
+        return list(self._by_key.get((indicator, area, year), []))
 
-    def sub_frame(self, code: str, level: int, year: int) -> pd.DataFrame:
-        """Every source's values of the areas at ``level`` below ``code``, one year."""
+    def sub_frame(
+        self, code: str, level: int, year: int, indicators: list[str]
+    ) -> pd.DataFrame:
+        """Every source's values of some indicators at ``level`` below ``code``."""
         key = (code, level, year)
         if key not in self._sub_frames:
             wanted = {a.code for a in self.descendants(code, level, year)}
             frame = self.frame
-            self._sub_frames[key] = frame[
-                (frame["year"] == year) & frame["area"].isin(wanted)
-            ]
-        return self._sub_frames[key]
+            chosen = frame[(frame["year"] == year) & frame["area"].isin(wanted)]
+            self._sub_frames[key] = dict(list(chosen.groupby("indicator", sort=False)))
+        groups = self._sub_frames[key]
+        found = [groups[name] for name in indicators if name in groups]
+        if not found:
+            return self.frame.iloc[0:0]
+        return pd.concat(found) if len(found) > 1 else found[0]
 
     # Areas
 
