@@ -39,8 +39,9 @@ _SEX_OUT = {"sex=male": "MALE", "sex=female": "FEMALE"}
 
 class DataValue(BaseModel):
     dataElement: str = Field(max_length=40)  # noqa: N815
-    period: str = Field(max_length=10)
-    orgUnit: str = Field(max_length=40)  # noqa: N815
+    # Period and org unit may be given once for the whole set instead.
+    period: str | None = Field(default=None, max_length=10)
+    orgUnit: str | None = Field(default=None, max_length=40)  # noqa: N815
     value: str | float | int | None = None
     categoryOptionCombo: str | None = Field(default=None, max_length=40)  # noqa: N815
     comment: str | None = Field(default=None, max_length=2000)
@@ -142,7 +143,7 @@ def export(
             dataElement=s.indicator,
             period=str(s.year),
             orgUnit=s.area,
-            value="" if s.value is None else f"{s.value:g}",
+            value=_value_text(s.value),
             categoryOptionCombo=_SEX_OUT.get(s.disaggregation),
             storedBy=s.updated_by,
             lastUpdated=s.updated_at.isoformat(),
@@ -151,3 +152,8 @@ def export(
         if not s.disaggregation or s.disaggregation in _SEX_OUT
     ]
     return DataValueSet(period=str(year), orgUnit=area.code, dataValues=values)
+
+
+def _value_text(value: float | None) -> str:
+    """A value as DHIS2 text: every significant digit (``%g`` keeps only six)."""
+    return "" if value is None else f"{value:.15g}"

@@ -258,7 +258,7 @@ async def import_upload(
     dry_run: bool = False,
     lang: Annotated[str, Query(pattern="^(id|en)$")] = "id",
 ) -> dict:
-    """Import an uploaded CSV, XLSX or BPS export; with any problem nothing is written."""
+    """Import an uploaded CSV, XLSX or BPS file; nothing is written if any row fails."""
     found = require_user(user)
     data = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
@@ -396,11 +396,23 @@ def history(
 
 @router.post("/dhis2/dataValueSets")
 def dhis2_import(
-    request: Request, body: dhis2.DataValueSet, user: CurrentUser, dryRun: bool = False
-) -> dict:  # noqa: N803
+    request: Request,
+    body: dhis2.DataValueSet,
+    user: CurrentUser,
+    dryRun: bool = False,  # noqa: N803
+    idScheme: Annotated[  # noqa: N803
+        str,
+        Query(
+            pattern="^(CODE|code)$",
+            description="Only CODE: data elements are indicator codes and org "
+            "units area codes.",
+        ),
+    ] = "CODE",
+) -> dict:
     """Accept a DHIS2 dataValueSets document (idScheme CODE, yearly periods).
 
-    Answers with a DHIS2-style import summary.
+    Answers with a DHIS2-style import summary. DHIS2's default scheme, UID,
+    is rejected with 422 because P3BM has no DHIS2 UIDs to match.
     """
     found = require_user(user)
     entries, conflicts = dhis2.to_entries(body)
