@@ -56,7 +56,9 @@ def sample_file(relative: str) -> Path:
 @pytest.fixture(scope="session")
 def postgres_admin() -> Iterator[sa.Engine]:
     url = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-    engine = sa.create_engine(url)
+    # Without a pool, a schema dropped after this fixture's teardown (the
+    # loaded databases live as long) leaves no connection open at exit.
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as connection:
             connection.execute(sa.text("SELECT 1"))

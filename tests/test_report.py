@@ -15,6 +15,7 @@ from p3bm.storage.schema import observation
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 POPULATION_BY_SEX = "statistik/odj_jumlah_penduduk_jenis_kelamin_kabkota_jabar.csv"
 QUARCS = "statistik/quarcs_grdp_populasi_kabkota_indonesia_2000_2019_long.csv"
+TRENDS = '//section[@id="trends"]//div[@class="trend"]'
 # Rendering takes up to a second, so each report is rendered once per database.
 _rendered: dict[tuple[str, str, int, str], str] = {}
 
@@ -43,7 +44,7 @@ def svg(element, path: str) -> list:
 
 
 def trend_table(document, indicator: str) -> dict[int, list[str]]:
-    (trend,) = document.xpath(f'//div[@class="trend"][@data-indicator="{indicator}"]')
+    (trend,) = document.xpath(f'{TRENDS}[@data-indicator="{indicator}"]')
     rows = trend.xpath('.//table[@class="trend-table"]/tr')
     return {
         int(row.xpath("string(td[1])")): [text_of(td) for td in row.xpath("td")[1:]]
@@ -52,7 +53,7 @@ def trend_table(document, indicator: str) -> dict[int, list[str]]:
 
 
 def trend_labels(document, indicator: str) -> list[str]:
-    (trend,) = document.xpath(f'//div[@class="trend"][@data-indicator="{indicator}"]')
+    (trend,) = document.xpath(f'{TRENDS}[@data-indicator="{indicator}"]')
     return [
         text_of(th) for th in trend.xpath('.//table[@class="trend-table"]/tr[1]/th')
     ]
@@ -156,9 +157,7 @@ def test_completeness_headline(loaded_db, code, filled, lang, template):
 
 def test_bekasi_trend_values(loaded_db):
     document = report(loaded_db, "32.75", 2021)
-    assert [
-        t.get("data-indicator") for t in document.xpath('//div[@class="trend"]')
-    ] == [
+    assert [t.get("data-indicator") for t in document.xpath(TRENDS)] == [
         "P0",
         "JPM",
         "GK",
@@ -180,7 +179,7 @@ def test_bekasi_trend_values(loaded_db):
 
 def test_bekasi_trend_chart_points(loaded_db):
     document = report(loaded_db, "32.75", 2021)
-    (trend,) = document.xpath('//div[@class="trend"][@data-indicator="JPM"]')
+    (trend,) = document.xpath(f'{TRENDS}[@data-indicator="JPM"]')
     points = [text_of(title) for title in svg(trend, "svg/g/circle/title")]
     assert "Kota Bekasi 2018: 119,80" in points
     assert "Kota Bekasi 2020: 134,01" in points
@@ -198,7 +197,7 @@ def test_jawa_barat_trend_values(loaded_db):
     assert trend_labels(document, "P0") == ["Tahun", "Jawa Barat", "Indonesia"]
     assert trend_table(document, "P0")[2022] == ["8,06", "9,54"]
     assert trend_table(document, "P0")[2010] == ["11,27", "13,33"]
-    assert document.xpath('//div[@class="trend"][@data-indicator="JPM"]') == []
+    assert document.xpath(f'{TRENDS}[@data-indicator="JPM"]') == []
 
 
 def test_bekasi_heatmap_columns(loaded_db):
