@@ -24,10 +24,11 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from p3bm.areas.registry import get_area
 from p3bm.catalogue import Catalogue
 from p3bm.errors import P3BMError, PermissionDenied, ValidationFailed, WorkflowError
 from p3bm.observations import utc_now
-from p3bm.permissions import can_submit, require_reviewer
+from p3bm.permissions import can_submit, check_write, require_reviewer
 from p3bm.rules.engine import Candidate, RuleSet
 from p3bm.storage.schema import (
     indicator,
@@ -254,9 +255,24 @@ def _justified(connection, observation_ids: list[int]) -> set[tuple[int, str]]:
 def justify(
     connection: Connection, user: User, observation_id: int, rule_id: str, text: str
 ) -> None:
-    """Record why a value that breaks a warning rule is right."""
+    """Record why a value that breaks a warning rule is right.
+
+    Raises PermissionDenied unless ``user`` may write the value.
+    """
     if not text.strip():
         raise WorkflowError("A justification needs some text.")
+    row = connection.execute(
+        sa.select(observation.c.indicator_code, observation.c.area_code).where(
+            observation.c.id == observation_id
+        )
+    ).first()
+    if row is None:
+        raise WorkflowError(f"Value {observation_id} does not exist.")
+    check_write(
+        user,
+        Catalogue.load(connection).get(row.indicator_code),
+        get_area(connection, row.area_code),
+    )
     connection.execute(
         observation_comment.insert().values(
             observation_id=observation_id,
