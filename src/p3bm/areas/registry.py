@@ -12,6 +12,7 @@ import gzip
 import logging
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from importlib import resources
 
 import sqlalchemy as sa
@@ -80,8 +81,16 @@ def _regency_kind(name: str) -> str:
 def bundled_areas(region: str) -> list[tuple]:
     """Rows of the country, all provinces and kabupaten/kota, and ``region``'s subtree.
 
-    Rows follow ``_AREA_COLUMNS`` and come parents first.
+    Rows follow ``_AREA_COLUMNS`` and come parents first. The compressed
+    files are read once per region and process, because scanning the 83,762
+    villages took about 0.3 s a call on a two-core machine and the tests
+    build hundreds of databases.
     """
+    return list(_read_bundled_areas(region))
+
+
+@lru_cache(maxsize=4)
+def _read_bundled_areas(region: str) -> tuple[tuple, ...]:
     rows: list[tuple] = [(COUNTRY_CODE, COUNTRY_NAME, 0, "negara", None, None)]
     for row in _read_bundled("provinces"):
         rows.append(
@@ -124,7 +133,7 @@ def bundled_areas(region: str) -> list[tuple]:
                         None,
                     )
                 )
-    return rows
+    return tuple(rows)
 
 
 def _bundled_rows(name: str) -> list[dict[str, str]]:
