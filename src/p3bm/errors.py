@@ -12,6 +12,7 @@ message on one line and exits with ``exit_code``; the web API answers with
     │   ├── AmbiguousAreaName
     │   └── RegionNotFound
     ├── IndicatorNotFound
+    ├── SkpdNotFound
     ├── CatalogueError            invalid catalogue file
     ├── InputFileError            unreadable or unrecognised input file
     │   └── ImportRejected        validation found errors; nothing was written
@@ -92,6 +93,11 @@ class RegionNotFound(AreaError):
 
 class IndicatorNotFound(P3BMError):
     code = "indicator_not_found"
+    http_status = 404
+
+
+class SkpdNotFound(P3BMError):
+    code = "skpd_not_found"
     http_status = 404
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 from p3bm.areas import codes
 from p3bm.areas.registry import Area, get_area, list_areas
 from p3bm.catalogue import Catalogue, Indicator, skpd_names
+from p3bm.errors import SkpdNotFound
 from p3bm.series import load_frame, preferred
 
 COLUMNS = (
@@ -70,7 +71,14 @@ def build_template(
     region_code: str,
     deadline: date | None = None,
 ) -> bytes:
-    """The workbook as XLSX bytes."""
+    """The workbook as XLSX bytes; raises SkpdNotFound for an unknown SKPD code."""
+    names = skpd_names(connection)
+    if skpd_code not in names:
+        raise SkpdNotFound(
+            f"SKPD {skpd_code!r} is unknown.",
+            hint="See the SKPD codes with `p3bm indicators`.",
+            indonesian=(f"SKPD {skpd_code!r} tidak dikenal.", None),
+        )
     region = get_area(connection, region_code)
     pairs = template_rows(connection, catalogue, skpd_code, year, region)
     values = _stored_values(connection, [i.code for _, i in pairs], region, year)
@@ -79,7 +87,7 @@ def build_template(
     guide.title = "Petunjuk"
     _write_guide(
         guide,
-        skpd_names(connection).get(skpd_code, skpd_code),
+        names[skpd_code],
         skpd_code,
         year,
         region,

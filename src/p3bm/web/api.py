@@ -18,6 +18,9 @@ from p3bm.web.auth import CurrentUser
 
 router = APIRouter(prefix="/api/v1", tags=["data"])
 MAX_PAGE = 10_000
+# A year outside this range cannot be stored, and a huge one overflows the
+# database's integer column.
+YearValue = Annotated[int, Field(ge=1900, le=2100)]
 
 
 class AreaOut(BaseModel):
@@ -162,7 +165,7 @@ def list_observations(
     indicator: Annotated[list[str] | None, Query(max_length=200)] = None,
     area: Annotated[str | None, Query(max_length=40)] = None,
     within: Annotated[str | None, Query(max_length=40)] = None,
-    year: Annotated[list[int] | None, Query(max_length=200)] = None,
+    year: Annotated[list[YearValue] | None, Query(max_length=200)] = None,
     source: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1000,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,

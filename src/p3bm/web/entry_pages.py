@@ -485,7 +485,7 @@ async def entry_justify(
     user: CurrentUser,
     tahun: Year,
     skpd: Annotated[str, Query(max_length=32)],
-    observation_id: Annotated[int, Form()],
+    observation_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
     rule: Annotated[str, Form(max_length=80)],
     text: Annotated[str, Form(max_length=2000)],
     lang: Lang = "id",

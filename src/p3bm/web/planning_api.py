@@ -68,6 +68,11 @@ router = APIRouter(
 )
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Row ids and versions fit the database's 32-bit integer columns; a larger
+# number would overflow them instead of finding nothing.
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
+PathId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 YearQuery = Annotated[int, Query(ge=1900, le=2100)]
 QuarterQuery = Annotated[int, Query(ge=1, le=4)]
 Lang = Annotated[str, Query(pattern="^(id|en)$")]
@@ -131,15 +136,15 @@ class ChangeOut(BaseModel):
 
 
 class ReportIn(BaseModel):
-    line_id: int
+    line_id: RowId
     quarter: int = Field(ge=1, le=4)
     realised: float = Field(description="Rupiah spent within the quarter.")
     physical: float = Field(description="Cumulative physical progress, percent.")
-    outputs: dict[int, float] = Field(
+    outputs: dict[RowId, float] = Field(
         default_factory=dict, description="Output id to amount achieved in the quarter."
     )
     comment: str | None = Field(default=None, max_length=2000)
-    version: int | None = Field(default=None, ge=1)
+    version: RowId | None = None
 
 
 class ReportsIn(BaseModel):
@@ -312,7 +317,7 @@ def list_budget_lines(
 
 
 @router.get("/budget-lines/{line_id}", response_model=LineOut)
-def read_budget_line(request: Request, line_id: int) -> LineOut:
+def read_budget_line(request: Request, line_id: PathId) -> LineOut:
     with request.app.state.db.connect() as connection:
         return _line_out(get_line(connection, line_id))
 
@@ -346,7 +351,7 @@ def write_budget_line(
 @router.delete("/budget-lines/{line_id}", status_code=204)
 def remove_budget_line(
     request: Request,
-    line_id: int,
+    line_id: PathId,
     user: CurrentUser,
     reason: Annotated[str, Query(min_length=1, max_length=500)],
 ) -> Response:
@@ -358,7 +363,7 @@ def remove_budget_line(
 
 
 @router.get("/budget-lines/{line_id}/history", response_model=list[ChangeOut])
-def budget_line_history(request: Request, line_id: int, user: CurrentUser) -> list:
+def budget_line_history(request: Request, line_id: PathId, user: CurrentUser) -> list:
     """Every change of a line: who, when, the line before and after, and why."""
     require_user(user)
     with request.app.state.db.connect() as connection:
@@ -584,7 +589,9 @@ def budget_pivot(
         str | None, Query(pattern="^(" + "|".join(DIMENSIONS) + ")$")
     ] = None,
     measure: Annotated[str, Query(pattern="^(" + "|".join(MEASURES) + ")$")] = "pagu",
-    year: Annotated[list[int] | None, Query()] = None,
+    year: Annotated[
+        list[Annotated[int, Field(ge=1900, le=2100)]] | None, Query()
+    ] = None,
     lang: Lang = "id",
 ) -> list[dict]:
     """A pivot table of pagu, pro-poor pagu, realisation or beneficiaries."""

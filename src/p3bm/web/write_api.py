@@ -41,6 +41,8 @@ router = APIRouter(
     prefix="/api/v1", tags=["write"], dependencies=[Depends(require_csrf)]
 )
 MAX_BATCH = 5000
+# Observation ids fit a 32-bit integer column; a larger one would overflow it.
+ObservationId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 PathYear = Annotated[int, Path(ge=1900, le=2100)]
 Number = float | int | str | None
 
@@ -110,7 +112,7 @@ class StatusOut(BaseModel):
 
 
 class ReturnIn(BaseModel):
-    values: dict[int, str] = Field(
+    values: dict[ObservationId, str] = Field(
         description="Observation id to the comment saying what to correct.",
         max_length=MAX_BATCH,
     )
