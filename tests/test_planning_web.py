@@ -276,6 +276,21 @@ def test_pages_in_both_languages(server, path, text):
     assert text in response.text
 
 
+def test_register_page_pivot(server):
+    with api_client(server) as client:
+        response = client.get(
+            "/perencanaan/anggaran",
+            params={"tahun": YEAR, "baris": "program", "ukuran": "pro_poor_pagu"},
+        )
+    assert response.status_code == 200
+    table = response.text[response.text.index('id="pivot-table"') :]
+    assert "<tr><th>Program</th><th>Nama</th><th>2025</th><th>Jumlah</th></tr>" in table
+    assert "<td>1.02.02</td>" in table
+    assert '<td class="number">152.700.000.000</td>' in table
+    assert '<td class="number">178.920.000.000</td>' in table
+    assert "Biaya per penerima (Rp)" in response.text
+
+
 def test_page_form_edits_line(server, db):
     with db.connect() as connection:
         line = next(
@@ -395,3 +410,27 @@ def test_browser_skpd_reports_bappeda_monitors(browser, server, db):
         "verified"
     )
     context.close()
+
+
+@pytest.mark.parametrize(
+    ("kind", "start"), [("html", b"<!DOCTYPE html>"), ("docx", b"PK")]
+)
+def test_lp2kd_download(server, kind, start):
+    with api_client(server) as client:
+        response = client.get(
+            "/perencanaan/lp2kd", params={"tahun": YEAR, "format": kind}
+        )
+    assert response.status_code == 200
+    assert response.content.startswith(start)
+    disposition = response.headers["content-disposition"]
+    assert disposition == f'attachment; filename="lp2kd-32.75-{YEAR}.{kind}"'
+
+
+def test_viewer_sees_no_report_form(server, db):
+    with signed_in(server, "pembaca", PASSWORD) as client:
+        page = client.get(
+            "/perencanaan/triwulan", params={"tahun": YEAR, "skpd": "DINKES"}
+        )
+    assert page.status_code == 200
+    assert 'id="save-reports"' not in page.text
+    assert 'id="submit-quarter"' not in page.text

@@ -359,6 +359,8 @@ def pivot(
         raise ValueError(
             f"unknown measure {measure!r}; use one of {', '.join(MEASURES)}"
         )
+    if columns == rows:
+        columns = None
     index = list(DIMENSIONS[rows])
     if frame.empty:
         return pd.DataFrame(columns=[*index, measure])

@@ -22,9 +22,16 @@ from p3bm.errors import WorkflowError
 from p3bm.imports.numbers import MISSING, NOT_APPLICABLE, parse_number
 from p3bm.permissions import can_review, require_reviewer, require_user
 from p3bm.planning.audit import change_history
-from p3bm.planning.budget_analysis import analyse_budget
+from p3bm.planning.budget_analysis import (
+    DIMENSIONS,
+    MEASURES,
+    analyse_budget,
+    budget_frame,
+    pivot,
+)
 from p3bm.planning.budget_import import BudgetImportOptions
 from p3bm.planning.labels import label
+from p3bm.planning.lp2kd import build_lp2kd, render_lp2kd_docx, render_lp2kd_html
 from p3bm.planning.maps import poverty_map, spending_map
 from p3bm.planning.monitoring import (
     Thresholds,
@@ -64,6 +71,7 @@ from p3bm.web.pages import render_page
 from p3bm.web.planning_api import budget_workbook, run_budget_upload
 
 router = APIRouter(include_in_schema=False)
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 Lang = Annotated[str | None, Query(pattern="^(id|en)$")]
 YearQuery = Annotated[int | None, Query(ge=1900, le=2100)]
 QuarterQuery = Annotated[int | None, Query(ge=1, le=4)]
@@ -167,12 +175,20 @@ def register_page(
     user: CurrentUser,
     tahun: YearQuery = None,
     skpd: Annotated[str | None, Query(max_length=32)] = None,
+    baris: Annotated[str, Query(pattern="^(" + "|".join(DIMENSIONS) + ")$")] = "skpd",
+    ukuran: Annotated[str, Query(pattern="^(" + "|".join(MEASURES) + ")$")] = "pagu",
     lang: Lang = None,
 ) -> HTMLResponse:
     language = _lang(request, lang)
     year = _year(tahun)
     settings = request.app.state.settings
     with request.app.state.db.connect() as connection:
+        frame = budget_frame(
+            connection, statuses=readable_quarter_statuses(user), lang=language
+        )
+        table = pivot(
+            frame, baris, "year", ukuran, "Jumlah" if language == "id" else "Total"
+        )
         region = area_registry.get_area(
             connection, area_registry.home_region(connection) or "ID"
         )
@@ -205,9 +221,66 @@ def register_page(
         lines=lines,
         analysis=analysis,
         skpd_names=names,
+        pivot_rows=table.to_dict(orient="records"),
+        pivot_columns=[str(column) for column in table.columns],
+        pivot_labels=_pivot_labels(language),
+        pivot_by=baris,
+        pivot_measure=ukuran,
+        dimensions=list(DIMENSIONS),
+        measures=list(MEASURES),
         may_write=user is not None
         and user.role in ("admin", "analyst", "skpd_operator"),
     )
+
+
+@router.get("/perencanaan/lp2kd")
+def lp2kd_download(
+    request: Request,
+    user: CurrentUser,
+    tahun: Annotated[int, Query(ge=1900, le=2100)],
+    file_format: Annotated[
+        str, Query(alias="format", pattern="^(html|docx)$")
+    ] = "html",
+    lang: Lang = None,
+) -> Response:
+    """The LP2KD of the region for a budget year, as HTML or DOCX."""
+    language = _lang(request, lang)
+    settings = request.app.state.settings
+    with request.app.state.db.connect() as connection:
+        region = area_registry.get_area(
+            connection, area_registry.home_region(connection) or "ID"
+        )
+        report = build_lp2kd(
+            connection,
+            region,
+            tahun,
+            lang=language,
+            poor=settings.location_poor_indicator,
+            total=settings.location_total_indicator,
+            thresholds=_thresholds(request),
+            statuses=readable_quarter_statuses(user),
+        )
+    name = f"lp2kd-{region.code}-{tahun}.{file_format}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if file_format == "docx":
+        return Response(render_lp2kd_docx(report), media_type=DOCX, headers=headers)
+    return HTMLResponse(render_lp2kd_html(report), headers=headers)
+
+
+def _pivot_labels(lang: str) -> dict[str, str]:
+    names = {
+        "skpd": "skpd",
+        "skpd_name": "name",
+        "program": "program",
+        "program_name": "name",
+        "location": "location",
+        "location_name": "name",
+    }
+    found = {column: label(key, lang) for column, key in names.items()}
+    found["year"] = "Tahun" if lang == "id" else "Year"
+    for measure in MEASURES:
+        found[measure] = label(f"measure_{measure}", lang)
+    return found
 
 
 @router.get("/perencanaan/anggaran-xlsx")
@@ -443,6 +516,7 @@ def _quarterly(
         submission=submission,
         skpd_names=names,
         is_reviewer=can_review(user),
+        may_write=bool(code) and budget_write_refusal(user, code or "") is None,
         results=results or {},
         notice=notice,
         notice_kind="error" if status >= 400 else "ok",
