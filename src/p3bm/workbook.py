@@ -71,7 +71,7 @@ def build_template(
     region_code: str,
     deadline: date | None = None,
 ) -> bytes:
-    """The workbook as XLSX bytes; raises SkpdNotFound for an unknown SKPD code."""
+    """Build the workbook as XLSX bytes; raise SkpdNotFound for an unknown SKPD."""
     names = skpd_names(connection)
     if skpd_code not in names:
         raise SkpdNotFound(
