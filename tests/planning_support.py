@@ -1,11 +1,12 @@
 """Hand-made programme data of Kota Bekasi for the planning tests.
 
-The budget table follows a SIPD export of the 2025 APBD: one row per
-urusan, bidang, program, kegiatan and sub-kegiatan of six SKPDs, with codes
-and names after the Permendagri 90/2019 nomenclature, pagu in rupiah, real
-Kota Bekasi kelurahan and kecamatan as locations, and the catalogue
-indicators each sub-kegiatan addresses. The kelurahan household counts and
-DTKS households of 2024 are plausible illustrations, not published figures.
+The budget table follows a SIPD export of the 2025 APBD, with one row per
+urusan, bidang, program, kegiatan and sub-kegiatan of six SKPDs. Codes and
+names follow the Permendagri 90/2019 nomenclature, pagu is in rupiah, the
+locations are real Kota Bekasi kelurahan and kecamatan, and each
+sub-kegiatan names the catalogue indicators it addresses. The kelurahan
+household counts and DTKS households of 2024 are plausible illustrations,
+not published figures.
 """
 
 from __future__ import annotations

@@ -196,10 +196,11 @@ def test_unfunded_priorities(db, planned):
 
 def test_location_relevance(db, planned):
     location = analysis_of(db).location
-    # Pro-poor pagu placed in kelurahan, by hand: the Balita line (2.35 bn over
-    # six kelurahan), SPAM (8.75 bn, 6 bn allocated), RTLH (3 bn over the four
-    # kelurahan of Bantargebang, 3 bn in Kalibaru) and training (1.3 bn over
-    # the six of Bekasi Utara, 1.3 bn over the four of Mustikajaya).
+    # Pro-poor pagu placed in P1 and P2 kelurahan, worked out by hand. The
+    # Balita line puts 2.35 bn over six kelurahan and SPAM allocates 6 of its
+    # 8.75 bn. RTLH spreads 3 bn over the four kelurahan of Bantargebang and
+    # puts 3 bn in Kalibaru. Training spreads 1.3 bn over the six kelurahan of
+    # Bekasi Utara and 1.3 bn over the four of Mustikajaya.
     top = (
         5 * 2_350_000_000 / 6
         + 3_500_000_000

@@ -164,6 +164,7 @@ def test_workflow_return_verify_reopen(db, budget):
             submit_quarter(connection, operator, "DINKES", YEAR, 1).status
             == "submitted"
         )
+
     locked = write(db, operator, entries_for(lines[:1], 1, 0.25, 20.0))
     assert locked[0].outcome == "locked"
     with pytest.raises(WorkflowError), db.begin() as connection:
@@ -183,6 +184,7 @@ def test_workflow_return_verify_reopen(db, budget):
         reports = load_reports(connection, [lines[-1].id])
         comments = open_comments(connection, [reports[(lines[-1].id, 1)].id])
     assert list(comments.values()) == [["Cek realisasi PBI bulan Maret"]]
+
     assert (
         write(db, operator, entries_for(lines[-1:], 1, 0.22, 21.0))[0].outcome
         == "changed"
@@ -194,6 +196,7 @@ def test_workflow_return_verify_reopen(db, budget):
     assert (
         write(db, analyst, entries_for(lines[:1], 1, 0.3, 20.0))[0].outcome == "locked"
     )
+
     with pytest.raises(WorkflowError), db.begin() as connection:
         review_quarter(connection, analyst, "DINKES", YEAR, 1, "reopen", "")
     with db.begin() as connection:

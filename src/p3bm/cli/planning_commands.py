@@ -236,7 +236,7 @@ def analyse(app: App, area_code, year, export_path, output_format) -> None:
 @format_option
 @pass_app
 def pivot_command(app: App, rows, columns, measure, years, output_format) -> None:
-    """A pivot table of pagu, realisation or beneficiaries.
+    """Print a pivot table of pagu, realisation or beneficiaries.
 
     Example: p3bm budget pivot --rows program --columns year --measure realised
     """
@@ -312,7 +312,7 @@ def set_report(
 @format_option
 @pass_app
 def status(app: App, year, quarters, output_format) -> None:
-    """Each SKPD's report status, timeliness and missing lines by quarter.
+    """Show each SKPD's report status, timeliness and missing lines by quarter.
 
     Example: p3bm quarterly status --year 2025 --quarter 2
     """

@@ -106,7 +106,9 @@ class LineIn(BaseModel):
     outputs: list[OutputModel] = Field(default_factory=list, max_length=50)
     locations: list[LocationModel] = Field(default_factory=list, max_length=500)
     version: int | None = Field(
-        default=None, ge=1, description="Version read; a newer stored one answers 409."
+        default=None,
+        ge=1,
+        description="Version read; a newer stored one gets a 409 response.",
     )
     reason: str | None = Field(default=None, max_length=500)
 
@@ -364,7 +366,7 @@ def remove_budget_line(
 
 @router.get("/budget-lines/{line_id}/history", response_model=list[ChangeOut])
 def budget_line_history(request: Request, line_id: PathId, user: CurrentUser) -> list:
-    """Every change of a line: who, when, the line before and after, and why."""
+    """List every change of a line: who, when, the line before and after, and why."""
     require_user(user)
     with request.app.state.db.connect() as connection:
         changes = change_history(connection, "budget_line", entity_id=line_id)
@@ -452,7 +454,7 @@ def quarters(
     year: Annotated[int, Path(ge=1900, le=2100)],
     quarter: Annotated[int | None, Query(ge=1, le=4)] = None,
 ) -> list[QuarterStateOut]:
-    """Each SKPD's report status, timeliness and missing lines per quarter."""
+    """List each SKPD's report status, timeliness and missing lines per quarter."""
     with request.app.state.db.connect() as connection:
         states = quarter_states(
             connection,
@@ -594,7 +596,7 @@ def budget_pivot(
     ] = None,
     lang: Lang = "id",
 ) -> list[dict]:
-    """A pivot table of pagu, pro-poor pagu, realisation or beneficiaries."""
+    """Sum pagu, pro-poor pagu, realisation or beneficiaries in a pivot table."""
     with request.app.state.db.connect() as connection:
         frame = budget_frame(
             connection, years=year, statuses=readable_quarter_statuses(user), lang=lang
@@ -614,7 +616,7 @@ def budget_pivot(
 def budget_pivot_xlsx(
     request: Request, user: CurrentUser, year: YearQuery, lang: Lang = "id"
 ) -> Response:
-    """The budget analysis and its pivot tables as an XLSX workbook."""
+    """Download the budget analysis and its pivot tables as an XLSX workbook."""
     data = budget_workbook(request, user, year, lang)
     return Response(
         data,
@@ -624,7 +626,7 @@ def budget_pivot_xlsx(
 
 
 def budget_workbook(request: Request, user, year: int, lang: str) -> bytes:
-    """The XLSX export of a budget year, for the API and the dashboard."""
+    """Build the XLSX export of a budget year, for the API and the dashboard."""
     settings = request.app.state.settings
     statuses = readable_quarter_statuses(user)
     with request.app.state.db.connect() as connection:

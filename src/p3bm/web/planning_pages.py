@@ -1,11 +1,12 @@
 """Pages of planning, budgeting and monitoring, Indonesian first.
 
-``/perencanaan`` is the monitoring dashboard (target against realisation by
-SKPD, programme, location and quarter, with traffic lights, report status
-per SKPD and the poverty and pro-poor spending maps); ``/perencanaan/anggaran``
-the programme register with the budget analysis and the import form;
-``/perencanaan/anggaran/{id}`` one line's form and history;
-``/perencanaan/triwulan`` an SKPD's quarterly report and Bappeda's review.
+``/perencanaan`` is the monitoring dashboard: target against realisation by
+SKPD, programme, location and quarter with traffic lights, the report status
+of each SKPD, and the poverty and pro-poor spending maps.
+``/perencanaan/anggaran`` is the programme register with the budget
+analysis, pivot tables and the import form, ``/perencanaan/anggaran/{id}``
+one line's form and history, and ``/perencanaan/triwulan`` an SKPD's
+quarterly report and Bappeda's review.
 """
 
 from __future__ import annotations
@@ -243,7 +244,7 @@ def lp2kd_download(
     ] = "html",
     lang: Lang = None,
 ) -> Response:
-    """The LP2KD of the region for a budget year, as HTML or DOCX."""
+    """Download the LP2KD of the region for a budget year, as HTML or DOCX."""
     language = _lang(request, lang)
     settings = request.app.state.settings
     with request.app.state.db.connect() as connection:
