@@ -184,7 +184,7 @@ def budget_history(app: App, line_id, output_format) -> None:
 @format_option
 @pass_app
 def analyse(app: App, area_code, year, export_path, output_format) -> None:
-    """Pro-poor share, problem and location relevance, unfunded priorities.
+    """Show the pro-poor share, relevance ratios and unfunded priorities.
 
     Example: p3bm budget analyse --year 2025 --export analisis-2025.xlsx
     """
@@ -222,13 +222,21 @@ def analyse(app: App, area_code, year, export_path, output_format) -> None:
 
 @budget.command(name="pivot")
 @click.option(
-    "--rows", type=click.Choice(list(DIMENSIONS)), default="skpd", show_default=True
+    "--rows",
+    type=click.Choice(list(DIMENSIONS)),
+    default="skpd",
+    show_default=True,
+    help="Row dimension.",
 )
 @click.option(
     "--columns", type=click.Choice(list(DIMENSIONS)), help="Column dimension."
 )
 @click.option(
-    "--measure", type=click.Choice(MEASURES), default="pagu", show_default=True
+    "--measure",
+    type=click.Choice(MEASURES),
+    default="pagu",
+    show_default=True,
+    help="What to sum: rupiah of pagu, pro-poor pagu or realisation, or people.",
 )
 @click.option(
     "--year", "years", type=Year, multiple=True, help="Budget year; repeatable."
@@ -305,7 +313,7 @@ def set_report(
 
 
 @quarterly.command(name="status")
-@click.option("--year", type=Year, required=True)
+@click.option("--year", type=Year, required=True, help="Budget year.")
 @click.option(
     "--quarter", "quarters", type=Quarter, multiple=True, help="Quarter [default: all]."
 )
@@ -340,8 +348,8 @@ def status(app: App, year, quarters, output_format) -> None:
 
 
 @quarterly.command(name="deadline")
-@click.option("--year", type=Year, required=True)
-@click.option("--quarter", type=Quarter, required=True)
+@click.option("--year", type=Year, required=True, help="Budget year.")
+@click.option("--quarter", type=Quarter, required=True, help="Quarter 1-4.")
 @click.argument("deadline", type=click.DateTime(formats=["%Y-%m-%d"]))
 @pass_app
 def deadline(app: App, year, quarter, deadline) -> None:
@@ -358,8 +366,8 @@ def deadline(app: App, year, quarter, deadline) -> None:
 @quarterly.command(name="review")
 @click.argument("action", type=click.Choice(["submit", "return", "verify", "reopen"]))
 @click.option("--skpd", required=True, help="SKPD code.")
-@click.option("--year", type=Year, required=True)
-@click.option("--quarter", type=Quarter, required=True)
+@click.option("--year", type=Year, required=True, help="Budget year.")
+@click.option("--quarter", type=Quarter, required=True, help="Quarter 1-4.")
 @click.option("--comment", help="What to correct (return) or why (reopen).")
 @pass_app
 def review(app: App, action, skpd, year, quarter, comment) -> None:
@@ -384,13 +392,25 @@ def review(app: App, action, skpd, year, quarter, comment) -> None:
 
 
 @click.command()
-@click.option("--year", type=Year, required=True)
-@click.option("--quarter", type=Quarter, default=4, show_default=True)
-@click.option("--by", type=click.Choice(GROUPINGS), default="skpd", show_default=True)
+@click.option("--year", type=Year, required=True, help="Budget year.")
+@click.option(
+    "--quarter",
+    type=Quarter,
+    default=4,
+    show_default=True,
+    help="Quarter whose end the progress is measured at.",
+)
+@click.option(
+    "--by",
+    type=click.Choice(GROUPINGS),
+    default="skpd",
+    show_default=True,
+    help="Group the lines by SKPD, programme, location or not at all.",
+)
 @format_option
 @pass_app
 def monitor(app: App, year, quarter, by, output_format) -> None:
-    """Target against realisation, financial and physical, with traffic lights.
+    """Show target against realisation, financial and physical, with lights.
 
     Example: p3bm monitor --year 2025 --quarter 2 --by program
     """
