@@ -405,7 +405,7 @@ def review(app: App, action, skpd, year, quarter, comment) -> None:
     type=click.Choice(GROUPINGS),
     default="skpd",
     show_default=True,
-    help="Group the lines by SKPD, programme, location or not at all.",
+    help="Group the lines by SKPD, programme or location, or show each line.",
 )
 @format_option
 @pass_app
