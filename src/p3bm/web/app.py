@@ -99,11 +99,14 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api")
 
 
-def _error_response(request: Request, status: int, code: str, message: str):
+def _error_response(
+    request: Request, status: int, code: str, message: str, details=None
+):
     if _wants_json(request):
-        return JSONResponse(
-            {"error": {"code": code, "message": message}}, status_code=status
-        )
+        error: dict[str, object] = {"code": code, "message": message}
+        if details:
+            error["details"] = details
+        return JSONResponse({"error": error}, status_code=status)
     lang = request.query_params.get("lang") or request.app.state.settings.lang
     lang = lang if lang in ("id", "en") else "id"
     html = render(
@@ -123,7 +126,13 @@ def _add_error_handlers(app: FastAPI) -> None:
         if exc.http_status >= 500:
             logger.error("request %s failed: %s", request.url.path, exc)
         lang = request.query_params.get("lang") or app.state.settings.lang
-        response = _error_response(request, exc.http_status, exc.code, exc.text(lang))
+        # A blocked submission lists the rules that block it.
+        details = [
+            result.to_dict(lang) for result in getattr(exc, "results", None) or []
+        ]
+        response = _error_response(
+            request, exc.http_status, exc.code, exc.text(lang), details
+        )
         if isinstance(exc, TooManyAttempts):
             response.headers["Retry-After"] = str(exc.retry_after)
         if exc.http_status == 401 and _wants_json(request):
