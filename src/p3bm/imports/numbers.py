@@ -84,7 +84,8 @@ def detect_convention(cells: Iterable[object]) -> Convention:
     """Guess the decimal separator of a column from its unambiguous values."""
     comma = point = False
     for cell in cells:
-        if not isinstance(cell, str):
+        # Cleaning never adds a separator, so a cell without one is no clue.
+        if not isinstance(cell, str) or ("," not in cell and "." not in cell):
             continue
         value = _clean(cell).lstrip("+-")
         has_comma, has_point = "," in value, "." in value
@@ -194,7 +195,10 @@ def parse_year(cell: object) -> int | None:
     """
     if isinstance(cell, bool) or cell is None:
         return None
-    if isinstance(cell, int | float):
+    if isinstance(cell, str) and len(cell) == 4 and cell.isascii() and cell.isdigit():
+        # The usual ``2019`` of a CSV cell, read without the pattern below.
+        year = int(cell)
+    elif isinstance(cell, int | float):
         if cell != int(cell):
             return None
         year = int(cell)

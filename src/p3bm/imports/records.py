@@ -57,6 +57,8 @@ class Record:
 
 def disaggregation_text(pairs: dict[str, str]) -> str:
     """Canonical text of a disaggregation: ``sex=female``; empty for a total."""
+    if not pairs:
+        return ""
     return ";".join(f"{key}={value}" for key, value in sorted(pairs.items()) if value)
 
 
@@ -94,6 +96,18 @@ class RowReader:
         self.rejected_rows: dict[int, list[Problem]] = {}
         self.missing_cells = 0
         self._seen: dict[tuple[str, str, int, str], Record] = {}
+        # The layout is settled, so the columns of each role are looked up
+        # once here instead of once per row.
+        self._value_columns = layout.value_columns
+        self._year_columns = layout.of_role(Role.YEAR)
+        self._indicator_columns = layout.of_role(Role.INDICATOR)
+        self._disaggregation_columns = layout.of_role(Role.DISAGGREGATION)
+        self._unit_columns = layout.of_role(Role.UNIT)
+        self._code_columns = layout.of_role(Role.AREA_CODE)
+        self._name_columns = layout.of_role(Role.AREA_NAME)
+        # Long tables repeat the same few years and indicators on every row.
+        self._years: dict[object, int | None] = {}
+        self._indicators: dict[str, Indicator | None] = {}
         self._conventions = self._detect_conventions()
         self.resolver = AreaResolver(
             index, layout.columns, self._kota_cores_by_column()
@@ -183,7 +197,7 @@ class RowReader:
         return row[column.index] if column.index < len(row) else None
 
     def _read_row(self, number: int, row: list[object]) -> list[Record]:
-        values = [(c, self._cell(row, c)) for c in self.layout.value_columns]
+        values = [(c, self._cell(row, c)) for c in self._value_columns]
         has_value = any(
             cell is not None and str(cell).strip() not in ("", "-")
             for _, cell in values
@@ -207,11 +221,13 @@ class RowReader:
     def _row_year(self, number: int, row: list[object]) -> int | None:
         if self.layout.fixed_year is not None:
             return self.layout.fixed_year
-        columns = self.layout.of_role(Role.YEAR)
+        columns = self._year_columns
         if not columns:
             return None
         cell = self._cell(row, columns[0])
-        year = parse_year(cell)
+        if cell not in self._years:
+            self._years[cell] = parse_year(cell)
+        year = self._years[cell]
         if year is None:
             self._problem("invalid_year", number, columns[0], cell)
         return year
@@ -219,21 +235,24 @@ class RowReader:
     def _row_indicator(self, number: int, row: list[object]) -> Indicator | None:
         if self.layout.fixed_indicator is not None:
             return self.layout.fixed_indicator
-        columns = self.layout.of_role(Role.INDICATOR)
+        columns = self._indicator_columns
         if not columns:
             return None
         cell = self._cell(row, columns[0])
         text = "" if cell is None else str(cell)
-        indicator = self.catalogue.match_exact(text) or self.catalogue.match_phrase(
-            text
-        )
+        if text not in self._indicators:
+            self._indicators[text] = self._match_indicator(text)
+        indicator = self._indicators[text]
         if indicator is None:
             self._problem("unknown_indicator", number, columns[0], cell)
         return indicator
 
+    def _match_indicator(self, text: str) -> Indicator | None:
+        return self.catalogue.match_exact(text) or self.catalogue.match_phrase(text)
+
     def _row_disaggregation(self, row: list[object]) -> dict[str, str]:
         pairs = {}
-        for column in self.layout.of_role(Role.DISAGGREGATION):
+        for column in self._disaggregation_columns:
             cell = self._cell(row, column)
             if cell is not None and str(cell).strip():
                 pairs[column.dimension or "group"] = _category(
@@ -242,7 +261,7 @@ class RowReader:
         return pairs
 
     def _row_unit(self, row: list[object]) -> str | None:
-        columns = self.layout.of_role(Role.UNIT)
+        columns = self._unit_columns
         if not columns:
             return None
         cell = self._cell(row, columns[0])
@@ -253,12 +272,8 @@ class RowReader:
     def _row_area(self, number: int, row: list[object], has_value: bool) -> Area | None:
         if self.layout.fixed_area is not None:
             return self.index.by_code_map[self.layout.fixed_area]
-        code_cells = tuple(
-            (c.index, self._cell(row, c)) for c in self.layout.of_role(Role.AREA_CODE)
-        )
-        name_cells = tuple(
-            (c.index, self._cell(row, c)) for c in self.layout.of_role(Role.AREA_NAME)
-        )
+        code_cells = tuple((c.index, self._cell(row, c)) for c in self._code_columns)
+        name_cells = tuple((c.index, self._cell(row, c)) for c in self._name_columns)
         if not any(cell not in (None, "") for _, cell in code_cells + name_cells):
             if has_value:
                 self._problem("missing_area", number, None, None)
@@ -299,7 +314,7 @@ class RowReader:
             self.missing_cells += 1
             return None
         if area is None or indicator is None or year is None or value is None:
-            if year is None and not self.layout.of_role(Role.YEAR):
+            if year is None and not self._year_columns:
                 self._problem("missing_year", number, column, cell)
             return None
         number_value = None if value is NOT_APPLICABLE else float(value)  # type: ignore[arg-type]
@@ -441,9 +456,10 @@ class RowReader:
 
     def _accept(self, records: list[Record]) -> None:
         for record in records:
-            earlier = self._seen.get(record.key)
+            key = record.key
+            earlier = self._seen.get(key)
             if earlier is None:
-                self._seen[record.key] = record
+                self._seen[key] = record
                 self.records.append(record)
             elif earlier.value == record.value:
                 self._problem(
