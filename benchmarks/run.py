@@ -437,9 +437,10 @@ def indonesian_number(value: float, item: Indicator) -> str:
 
 
 def changed_value(value: float, item: Indicator) -> float:
+    """Return a different value that still passes the range checks."""
     if item.maximum == 1:
         return 1.0 - value
-    step = 1.0 if value > 1.5 else -0.25
+    step = 1.0 if value > 1.5 else -1.0
     return round(value - step, item.decimals or 0)
 
 
