@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from p3bm.areas import codes
-from p3bm.areas.registry import Area, list_areas
+from p3bm.areas.registry import Area, home_region, in_subtree, list_areas
 from p3bm.catalogue import SECTORS, Catalogue, Indicator
 from p3bm.storage.schema import observation
 from p3bm.workflow import submission_states
@@ -170,12 +170,7 @@ def _value_filter(statuses: tuple[str, ...] | None):
 
 
 def _in_subtree(area: Area):
-    if area.code == codes.COUNTRY_CODE:
-        return sa.true()
-    return sa.or_(
-        observation.c.area_code == area.code,
-        observation.c.area_code.startswith(area.code + ".", autoescape=True),
-    )
+    return in_subtree(observation.c.area_code, area.code)
 
 
 def _filled_pairs(
@@ -292,9 +287,17 @@ def _indicator_state(item, area, year, filled_pairs, latest, stale_after_years):
 
 
 def _add_submission_states(connection, catalogue, year: int, result) -> None:
-    """Put each SKPD's submission status and timeliness beside its tally."""
-    states = {state.skpd_code: state for state in
-              submission_states(connection, catalogue, year)}  # fmt: skip
+    """Put each SKPD's submission status and timeliness beside its tally.
+
+    Only areas of the database's own region have SKPD submissions.
+    """
+    region = home_region(connection)
+    if region is None or not result.area.is_within(region):
+        return
+    states = {
+        state.skpd_code: state
+        for state in submission_states(connection, catalogue, year)
+    }
     for tally in result.by_skpd:
         state = states.get(tally.key)
         if state is not None:

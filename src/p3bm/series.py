@@ -14,6 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from p3bm.areas.registry import in_subtree
 from p3bm.storage.schema import observation
 
 FRAME_COLUMNS = [
@@ -53,12 +54,7 @@ def load_frame(
     if areas is not None:
         query = query.where(c.area_code.in_(list(areas)))
     if area_prefix is not None:
-        query = query.where(
-            sa.or_(
-                c.area_code == area_prefix,
-                c.area_code.startswith(area_prefix + ".", autoescape=True),
-            )
-        )
+        query = query.where(in_subtree(c.area_code, area_prefix))
     if years is not None:
         query = query.where(c.year.in_(list(years)))
     if totals_only:

@@ -24,7 +24,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from p3bm.areas.registry import get_area
+from p3bm.areas.codes import COUNTRY_CODE
+from p3bm.areas.registry import get_area, home_region, in_subtree
 from p3bm.catalogue import Catalogue
 from p3bm.errors import P3BMError, PermissionDenied, ValidationFailed, WorkflowError
 from p3bm.observations import utc_now
@@ -498,9 +499,12 @@ def _value_counts(
     connection, catalogue: Catalogue, year: int
 ) -> dict[str, tuple[int, int]]:
     by_skpd = {item.code: item.skpd for item in catalogue}
+    # SKPDs report for their own region; benchmark values of other areas are
+    # not part of any submission.
+    region = home_region(connection) or COUNTRY_CODE
     query = (
         sa.select(observation.c.indicator_code, observation.c.status, sa.func.count())
-        .where(observation.c.year == year)
+        .where(observation.c.year == year, in_subtree(observation.c.area_code, region))
         .group_by(observation.c.indicator_code, observation.c.status)
     )
     counts: dict[str, list[int]] = {}

@@ -372,3 +372,21 @@ def area_count(connection: Connection) -> int:
     return connection.execute(
         sa.select(sa.func.count()).select_from(area_table)
     ).scalar_one()
+
+
+def in_subtree(column: sa.ColumnElement, code: str) -> sa.ColumnElement[bool]:
+    """A condition that ``column`` holds ``code`` or a code below it.
+
+    The codes come from the area table, so the condition probes an index on
+    ``column`` code by code instead of matching a LIKE pattern, which neither
+    engine answers from an index under every collation.
+    """
+    if code == COUNTRY_CODE:
+        return sa.true()
+    codes_below = sa.select(area_table.c.code).where(
+        sa.or_(
+            area_table.c.code == code,
+            area_table.c.code.startswith(code + ".", autoescape=True),
+        )
+    )
+    return column.in_(codes_below)
