@@ -1,13 +1,14 @@
 """Fixtures: real SQLite and PostgreSQL databases, and the public sample files.
 
 Every test that takes a database fixture runs twice, once on an SQLite file
-and once on PostgreSQL, in a schema of its own that is dropped afterwards.
-PostgreSQL is found at TEST_POSTGRES_URL (default: the local server's
-``test`` database with trust authentication).
+and once on PostgreSQL, in a database (``db``) or schema (``empty_db``,
+``loaded_db``) of its own that is dropped afterwards. PostgreSQL is found at
+TEST_POSTGRES_URL (default: the local server's ``test`` database with trust
+authentication, whose user may create databases).
 
 Tests that read the public sample tables find them in SAMPLE_DATA_DIR
-(default: ``../shared/data`` beside the repository) and skip, saying why,
-when the folder is absent.
+(default: the folder ``shared/data`` beside the repository) and skip, saying
+why, when the folder is absent.
 
 ``live_server`` is the base URL of the real application (uvicorn on a free
 port of 127.0.0.1) over ``loaded_db``, shared by the API and browser tests.
@@ -126,15 +127,53 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
+def _postgres_url(database: str) -> str:
+    return make_url(POSTGRES_URL).set(database=database).render_as_string(
+        hide_password=False
+    )
+
+
+def _autocommit(admin: sa.Engine, statement: str) -> None:
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(sa.text(statement))
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_admin: sa.Engine) -> Iterator[str]:
+    """A PostgreSQL database prepared as ``db`` is, the template of each test's copy.
+
+    CREATE DATABASE ... TEMPLATE copies it in a fraction of the time that
+    migrating and loading a new schema takes; each test process has its own.
+    """
+    name = f"p3bm_template_{uuid.uuid4().hex[:12]}"
+    _autocommit(postgres_admin, f"CREATE DATABASE {name}")
+    database = Database(_postgres_url(name))
+    _prepare(database)
+    database.dispose()
+    yield name
+    _autocommit(postgres_admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture
-def db(empty_db: Database, request) -> Database:
+def db(backend: str, tmp_path: Path, request) -> Iterator[Database]:
     """A migrated database with Kota Bekasi's areas and the default catalogue."""
-    if empty_db.is_sqlite:
-        template = request.getfixturevalue("sqlite_template")
-        shutil.copyfile(template, make_url(empty_db.url).database)
-    else:
-        _prepare(empty_db)
-    return empty_db
+    if backend == "sqlite":
+        path = tmp_path / "p3bm.sqlite"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        database = Database(str(path))
+        yield database
+        database.dispose()
+        return
+    template = request.getfixturevalue("postgres_template")
+    admin = request.getfixturevalue("postgres_admin")
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    _autocommit(admin, f"CREATE DATABASE {name} TEMPLATE {template}")
+    database = Database(_postgres_url(name))
+    try:
+        yield database
+    finally:
+        database.dispose()
+        _autocommit(admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture(scope="session")
