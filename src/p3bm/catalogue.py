@@ -35,6 +35,7 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -456,13 +457,21 @@ class Catalogue:
     def __init__(self, indicators: list[Indicator]) -> None:
         self.indicators = sorted(indicators, key=lambda item: item.position)
         self.by_code = {item.code: item for item in self.indicators}
-        self._phrases: list[tuple[tuple[str, ...], str]] = []
+
+    # Names are split into words on first use: most readers look up codes only.
+    @cached_property
+    def _phrases(self) -> list[tuple[tuple[str, ...], str]]:
+        found = []
         for item in self.indicators:
             for phrase in (item.name, item.name_en, *item.aliases):
                 tokens = _tokens(phrase)
                 if tokens:
-                    self._phrases.append((tokens, item.code))
-        self._exact = {" ".join(tokens): code for tokens, code in self._phrases}
+                    found.append((tokens, item.code))
+        return found
+
+    @cached_property
+    def _exact(self) -> dict[str, str]:
+        return {" ".join(tokens): code for tokens, code in self._phrases}
 
     @classmethod
     def load(cls, connection: Connection) -> Catalogue:

@@ -24,6 +24,8 @@ The checks, each a setting with a default:
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,6 +40,7 @@ MIN_SIBLINGS = 5
 SUM_TOLERANCE = 0.005
 SOURCE_TOLERANCE = 0.01
 RATIO_TOLERANCE = 0.05
+KEYS = ["indicator", "area", "year"]
 
 # code: (Indonesian template, English template)
 MESSAGES = {
@@ -168,70 +171,114 @@ def _share_factor(item: Indicator, catalogue: Catalogue) -> float | None:
 
 
 def check_numerators(frame: pd.DataFrame, catalogue: Catalogue) -> list[QualityFlag]:
-    flags = []
-    wide = frame.pivot_table(
-        index=["area", "year"], columns="indicator", values="value", aggfunc="first"
-    )
-    checked: set[tuple[str, str]] = set()
+    pairs: dict[tuple[str, str], float] = {}
     for item in catalogue:
         factor = _share_factor(item, catalogue)
         pair = (item.numerator or "", item.denominator or "")
-        if factor is None or pair in checked:
-            continue
-        checked.add(pair)
-        if pair[0] not in wide.columns or pair[1] not in wide.columns:
-            continue
-        both = wide[[pair[0], pair[1]]].dropna()
-        above = both[both[pair[0]] * factor > both[pair[1]]]
-        for (area, year), values in above.iterrows():
-            flags.append(
-                QualityFlag(
-                    "numerator_above_denominator",
-                    pair[0],
-                    area,
-                    int(year),
-                    float(values[pair[0]]),
-                    {
-                        "numerator": pair[0],
-                        "denominator": pair[1],
-                        "other": _number(float(values[pair[1]])),
-                    },
-                )
-            )
-    return flags
+        if factor is not None and pair not in pairs:
+            pairs[pair] = factor
+    if not pairs:
+        return []
+    table = pd.DataFrame(
+        [(n, d, f) for (n, d), f in pairs.items()],
+        columns=["numerator", "denominator", "factor"],
+    )
+    data = frame.drop_duplicates(["indicator", "area", "year"])
+    data = data[["indicator", "area", "year", "value"]]
+    parts = table.merge(data, left_on="numerator", right_on="indicator")
+    both = parts.merge(
+        data.rename(columns={"indicator": "denominator", "value": "other"}),
+        on=["denominator", "area", "year"],
+    )
+    above = both[both["value"] * both["factor"] > both["other"]]
+    return [
+        QualityFlag(
+            "numerator_above_denominator",
+            numerator,
+            area,
+            int(year),
+            float(value),
+            {
+                "numerator": numerator,
+                "denominator": denominator,
+                "other": _number(float(other)),
+            },
+        )
+        for numerator, denominator, area, year, value, other in zip(
+            above["numerator"].tolist(),
+            above["denominator"].tolist(),
+            above["area"].tolist(),
+            above["year"].tolist(),
+            above["value"].tolist(),
+            above["other"].tolist(),
+            strict=True,
+        )
+    ]
 
 
 def _parent_of(code: str) -> str | None:
     return code.rsplit(".", 1)[0] if "." in code else ("ID" if code != "ID" else None)
 
 
-def check_sums(frame: pd.DataFrame, catalogue: Catalogue) -> list[QualityFlag]:
-    flags = []
-    summable = [item.code for item in catalogue if item.aggregation == "sum"]
+def parent_codes(areas: pd.Series) -> pd.Series:
+    """The parent code of each area code; None for the country.
+
+    Each distinct code is split once, which matters for frames of a whole
+    province, where a few thousand codes repeat over many rows.
+    """
+    positions, uniques = pd.factorize(areas)
+    # factorize numbers a missing code -1, which picks the None appended last.
+    parents = np.array([_parent_of(code) for code in uniques] + [None], dtype=object)
+    return pd.Series(parents[positions], index=areas.index, dtype=object)
+
+
+def _sums_against_parents(frame: pd.DataFrame, summable: list[str]) -> pd.DataFrame:
+    """Sum and count of the sub-areas of each parent, beside the parent's own value.
+
+    Columns indicator, parent, year, sum, count and parent_value, one row per
+    parent, indicator and year that has both, in that order.
+    """
     data = frame[frame["indicator"].isin(summable)]
-    if data.empty:
-        return flags
-    data = data.assign(parent=data["area"].map(_parent_of))
+    data = data.assign(parent=parent_codes(data["area"]))
     totals = data.groupby(["indicator", "parent", "year"])["value"].agg(
         ["sum", "count"]
     )
-    own = data.set_index(["indicator", "area", "year"])["value"]
-    for (indicator, parent, year), (total, count) in totals.iterrows():
-        parent_value = own.get((indicator, parent, year))
-        if parent_value is None or parent_value <= 0:
-            continue
-        if total > parent_value * (1 + SUM_TOLERANCE):
-            flags.append(
-                QualityFlag(
-                    "sum_above_parent",
-                    indicator,
-                    parent,
-                    int(year),
-                    float(total),
-                    {"count": int(count), "other": _number(float(parent_value))},
-                )
-            )
-    return flags
+    own = frame[["indicator", "area", "year", "value"]].rename(
+        columns={"area": "parent", "value": "parent_value"}
+    )
+    return totals.reset_index().merge(own, on=["indicator", "parent", "year"])
+
+
+def _sum_flags(code: str, rows: pd.DataFrame) -> list[QualityFlag]:
+    return [
+        QualityFlag(
+            code,
+            indicator,
+            parent,
+            int(year),
+            float(total),
+            {"count": int(count), "other": _number(float(parent_value))},
+        )
+        for indicator, parent, year, total, count, parent_value in zip(
+            rows["indicator"].tolist(),
+            rows["parent"].tolist(),
+            rows["year"].tolist(),
+            rows["sum"].tolist(),
+            rows["count"].tolist(),
+            rows["parent_value"].tolist(),
+            strict=True,
+        )
+    ]
+
+
+def check_sums(frame: pd.DataFrame, catalogue: Catalogue) -> list[QualityFlag]:
+    summable = [item.code for item in catalogue if item.aggregation == "sum"]
+    if not frame["indicator"].isin(summable).any():
+        return []
+    sums = _sums_against_parents(frame, summable)
+    limit = sums["parent_value"] * (1 + SUM_TOLERANCE)
+    above = sums[(sums["parent_value"] > 0) & (sums["sum"] > limit)]
+    return _sum_flags("sum_above_parent", above)
 
 
 def robust_z(values: pd.Series, dhis2_mode: bool = False) -> pd.Series:
@@ -254,7 +301,7 @@ def robust_z(values: pd.Series, dhis2_mode: bool = False) -> pd.Series:
 
 def check_siblings(frame: pd.DataFrame, settings: QualitySettings) -> list[QualityFlag]:
     limit = DHIS2_Z_LIMIT if settings.dhis2_mode else MODIFIED_Z_LIMIT
-    data = frame.assign(parent=frame["area"].map(_parent_of))
+    data = frame.assign(parent=parent_codes(frame["area"]))
     keys = [data["indicator"], data["parent"], data["year"]]
     values = data["value"]
     groups = values.groupby(keys)
@@ -269,20 +316,29 @@ def check_siblings(frame: pd.DataFrame, settings: QualitySettings) -> list[Quali
     # would then be infinitely far.
     scores = scores.replace([np.inf, -np.inf], np.nan).fillna(0.0)
     counts = groups.transform("size")
-    chosen = data[(counts >= MIN_SIBLINGS) & (scores > limit)]
+    is_outlier = (counts >= MIN_SIBLINGS) & (scores > limit)
+    chosen = data[is_outlier]
     return [
         QualityFlag(
             "sibling_outlier",
-            row.indicator,
-            row.area,
-            int(row.year),
-            float(row.value),
+            indicator,
+            area,
+            int(year),
+            float(value),
             {
-                "median": _number(float(median[index])),
-                "score": f"{scores[index]:.1f}".replace(".", ","),
+                "median": _number(float(middle)),
+                "score": f"{score:.1f}".replace(".", ","),
             },
         )
-        for index, row in zip(chosen.index, chosen.itertuples(index=False), strict=True)
+        for indicator, area, year, value, middle, score in zip(
+            chosen["indicator"].tolist(),
+            chosen["area"].tolist(),
+            chosen["year"].tolist(),
+            chosen["value"].tolist(),
+            median[is_outlier].tolist(),
+            scores[is_outlier].tolist(),
+            strict=True,
+        )
     ]
 
 
@@ -297,40 +353,63 @@ def check_year_on_year(
     consecutive = same & (ordered["year"] - ordered["year"].shift() == 1)
     usable = consecutive & (previous != 0)
     change = ordered["value"] / previous - 1
-    jumps = ordered[usable & (change.abs() > settings.yoy_band)]
+    is_jump = usable & (change.abs() > settings.yoy_band)
+    jumps = ordered[is_jump]
     return [
         QualityFlag(
             "year_on_year_jump",
-            row.indicator,
-            row.area,
-            int(row.year),
-            float(row.value),
-            {
-                "change": f"{100 * change[index]:+.0f}",
-                "previous": _number(float(previous[index])),
-            },
+            indicator,
+            area,
+            int(year),
+            float(value),
+            {"change": f"{100 * relative:+.0f}", "previous": _number(float(before))},
         )
-        for index, row in zip(jumps.index, jumps.itertuples(index=False), strict=True)
+        for indicator, area, year, value, relative, before in zip(
+            jumps["indicator"].tolist(),
+            jumps["area"].tolist(),
+            jumps["year"].tolist(),
+            jumps["value"].tolist(),
+            change[is_jump].tolist(),
+            previous[is_jump].tolist(),
+            strict=True,
+        )
     ]
 
 
+def _keyed_rows(frame: pd.DataFrame) -> Iterator[tuple[tuple, list[tuple]]]:
+    """Rows of (indicator, area, year, source, value), grouped by key in key order.
+
+    Within a key the rows keep their order in ``frame``.
+    """
+    ordered = frame.sort_values(KEYS, kind="stable")
+    rows = zip(
+        ordered["indicator"].tolist(),
+        ordered["area"].tolist(),
+        ordered["year"].tolist(),
+        ordered["source"].tolist(),
+        ordered["value"].tolist(),
+        strict=True,
+    )
+    for key, group in itertools.groupby(rows, key=lambda row: row[:3]):
+        yield key, list(group)
+
+
 def check_sources(frame: pd.DataFrame) -> list[QualityFlag]:
-    flags = []
-    keys = ["indicator", "area", "year"]
-    several = frame[frame.groupby(keys)["source"].transform("nunique") > 1]
+    several = frame[frame.groupby(KEYS)["source"].transform("nunique") > 1]
     if several.empty:
-        return flags
-    spread = several.groupby(keys)["value"].agg(["min", "max"])
+        return []
+    spread = several.groupby(KEYS)["value"].agg(["min", "max"])
     high = spread["max"]
     relative = (high - spread["min"]) / high.abs()
     disagreeing = spread[(high != 0) & (relative > SOURCE_TOLERANCE)]
     if disagreeing.empty:
-        return flags
-    chosen = several.set_index(keys).loc[disagreeing.index].reset_index()
-    for (indicator, area, year), group in chosen.groupby(keys):
+        return []
+    chosen = several.merge(disagreeing.reset_index()[KEYS], on=KEYS)
+    flags = []
+    for (indicator, area, year), rows in _keyed_rows(chosen):
         listed = ", ".join(
             f"{source or '(default)'} {_number(float(value))}"
-            for source, value in zip(group["source"], group["value"], strict=True)
+            for _i, _a, _y, source, value in rows
         )
         flags.append(
             QualityFlag(
@@ -338,7 +417,7 @@ def check_sources(frame: pd.DataFrame) -> list[QualityFlag]:
                 indicator,
                 area,
                 int(year),
-                float(group["value"].max()),
+                float(max(row[4] for row in rows)),
                 {"sources": listed},
             )
         )
@@ -346,26 +425,31 @@ def check_sources(frame: pd.DataFrame) -> list[QualityFlag]:
 
 
 def check_method_breaks(frame: pd.DataFrame, catalogue: Catalogue) -> list[QualityFlag]:
-    flags = []
-    for item in catalogue:
-        if not item.method_breaks:
-            continue
-        data = frame[frame["indicator"] == item.code]
-        for area, group in data.groupby("area"):
-            for year in item.method_breaks:
-                if (group["year"] < year).any() and (group["year"] >= year).any():
-                    latest = group[group["year"] < year].sort_values("year").iloc[-1]
-                    flags.append(
-                        QualityFlag(
-                            "method_break",
-                            item.code,
-                            area,
-                            int(latest["year"]),
-                            float(latest["value"]),
-                            {"break_year": year},
-                        )
-                    )
-    return flags
+    breaks = [(item.code, year) for item in catalogue for year in item.method_breaks]
+    if not breaks:
+        return []
+    table = pd.DataFrame(breaks, columns=["indicator", "break_year"])
+    data = frame[["indicator", "area", "year", "value"]].merge(table, on="indicator")
+    data = data.assign(before=data["year"] < data["break_year"])
+    keys = ["indicator", "area", "break_year"]
+    spans = data.groupby(keys)["before"].agg(["any", "all"])
+    spanning = spans[spans["any"] & ~spans["all"]].reset_index()[keys]
+    before = data[data["before"]].sort_values("year", kind="stable")
+    latest = before.drop_duplicates(keys, keep="last").merge(spanning, on=keys)
+    latest = latest.sort_values(keys, kind="stable")
+    return [
+        QualityFlag(
+            "method_break", indicator, area, int(year), float(value), {"break_year": b}
+        )
+        for indicator, area, year, value, b in zip(
+            latest["indicator"].tolist(),
+            latest["area"].tolist(),
+            latest["year"].tolist(),
+            latest["value"].tolist(),
+            latest["break_year"].tolist(),
+            strict=True,
+        )
+    ]
 
 
 def check_all(
@@ -397,92 +481,87 @@ def check_sum_coverage(
 
     ``expected`` maps a parent code to the number of its sub-areas.
     """
-    flags = []
     summable = [item.code for item in catalogue if item.aggregation == "sum"]
-    data = frame[frame["indicator"].isin(summable)]
-    data = data.assign(parent=data["area"].map(_parent_of))
-    data = data[data["parent"].isin(list(expected))]
-    if data.empty:
-        return flags
-    totals = data.groupby(["indicator", "parent", "year"])["value"].agg(
-        ["sum", "count"]
-    )
-    own = frame.set_index(["indicator", "area", "year"])["value"]
-    for (indicator, parent, year), (total, count) in totals.iterrows():
-        parent_value = own.get((indicator, parent, year))
-        if parent_value is None or count < expected[parent] or parent_value <= 0:
-            continue
-        if total < parent_value * (1 - SUM_TOLERANCE):
-            flags.append(
-                QualityFlag(
-                    "sum_below_parent",
-                    indicator,
-                    parent,
-                    int(year),
-                    float(total),
-                    {"count": int(count), "other": _number(float(parent_value))},
-                )
-            )
-    return flags
+    if not frame["indicator"].isin(summable).any():
+        return []
+    sums = _sums_against_parents(frame, summable)
+    sums = sums[sums["parent"].isin(list(expected))]
+    wanted = sums["parent"].map(expected).astype("float64")
+    limit = sums["parent_value"] * (1 - SUM_TOLERANCE)
+    below = sums[
+        (sums["count"] >= wanted) & (sums["parent_value"] > 0) & (sums["sum"] < limit)
+    ]
+    return _sum_flags("sum_below_parent", below)
 
 
 def check_ratio_consistency(
     frame: pd.DataFrame, catalogue: Catalogue, tolerance: float = RATIO_TOLERANCE
 ) -> list[QualityFlag]:
     """Flag parents whose published rate differs from the rate of their sub-areas."""
-    flags = []
     present = set(frame["indicator"])
-    for item in catalogue:
-        if item.aggregation != "ratio" or item.code not in present:
-            continue
-        if item.numerator not in present or item.denominator not in present:
-            continue
-        columns = ["area", "year", "value"]
-        both = frame[frame["indicator"] == item.numerator][columns].merge(
-            frame[frame["indicator"] == item.denominator][columns],
-            on=["area", "year"],
-            suffixes=("_a", "_b"),
+    items = [
+        (item.code, item.numerator, item.denominator, item.factor or 1.0)
+        for item in catalogue
+        if item.aggregation == "ratio"
+        and item.code in present
+        and item.numerator in present
+        and item.denominator in present
+    ]
+    if not items:
+        return []
+    table = pd.DataFrame(items, columns=["code", "numerator", "denominator", "factor"])
+    data = frame[["indicator", "area", "year", "value"]]
+    parts = table.merge(data, left_on="numerator", right_on="indicator")
+    both = parts.drop(columns="indicator").merge(
+        data,
+        left_on=["denominator", "area", "year"],
+        right_on=["indicator", "area", "year"],
+        suffixes=("_a", "_b"),
+    )
+    both = both.assign(parent=parent_codes(both["area"]))
+    sums = both.groupby(["code", "parent", "year"]).agg(
+        a=("value_a", "sum"),
+        b=("value_b", "sum"),
+        n=("area", "size"),
+        factor=("factor", "first"),
+    )
+    sums = sums[(sums["b"] > 0) & (sums["n"] >= 2)].reset_index()
+    published = data.rename(
+        columns={"indicator": "code", "area": "parent", "value": "published"}
+    )
+    sums = sums.merge(published, on=["code", "parent", "year"])
+    computed = sums["factor"] * sums["a"] / sums["b"]
+    scale = sums["published"].abs().clip(lower=1e-9)
+    is_differing = (computed - sums["published"]).abs() / scale > tolerance
+    differing = sums[is_differing]
+    return [
+        QualityFlag(
+            "ratio_differs_from_parent",
+            code,
+            parent,
+            int(year),
+            float(value),
+            {"indicator": code, "count": int(count), "other": _number(float(other))},
         )
-        both = both.assign(parent=both["area"].map(_parent_of))
-        sums = both.groupby(["parent", "year"]).agg(
-            a=("value_a", "sum"), b=("value_b", "sum"), n=("area", "size")
+        for code, parent, year, value, count, other in zip(
+            differing["code"].tolist(),
+            differing["parent"].tolist(),
+            differing["year"].tolist(),
+            computed[is_differing].tolist(),
+            differing["n"].tolist(),
+            differing["published"].tolist(),
+            strict=True,
         )
-        sums = sums[(sums["b"] > 0) & (sums["n"] >= 2)].reset_index()
-        published = frame[frame["indicator"] == item.code][["area", "year", "value"]]
-        sums = sums.merge(
-            published.rename(columns={"area": "parent", "value": "published"}),
-            on=["parent", "year"],
-        )
-        computed = (item.factor or 1.0) * sums["a"] / sums["b"]
-        scale = sums["published"].abs().clip(lower=1e-9)
-        differing = sums[(computed - sums["published"]).abs() / scale > tolerance]
-        for index, row in differing.iterrows():
-            flags.append(
-                QualityFlag(
-                    "ratio_differs_from_parent",
-                    item.code,
-                    row["parent"],
-                    int(row["year"]),
-                    float(computed[index]),
-                    {
-                        "indicator": item.code,
-                        "count": int(row["n"]),
-                        "other": _number(float(row["published"])),
-                    },
-                )
-            )
-    return flags
+    ]
 
 
 def sources_side_by_side(frame: pd.DataFrame) -> list[dict[str, object]]:
     """Keys with values from two or more sources, the values side by side."""
-    keys = ["indicator", "area", "year"]
     data = frame[frame["disaggregation"] == ""] if "disaggregation" in frame else frame
-    counts = data.groupby(keys)["source"].transform("nunique")
-    several = data[counts > 1]
+    counts = data.groupby(KEYS)["source"].transform("nunique")
     rows = []
-    for (indicator, area, year), group in several.groupby(keys):
-        values = dict(zip(group["source"], group["value"], strict=True))
+    for (indicator, area, year), group in _keyed_rows(data[counts > 1]):
+        values = {source: value for _i, _a, _y, source, value in group}
         low, high = min(values.values()), max(values.values())
         spread = (high - low) / abs(high) if high else None
         rows.append(

@@ -16,6 +16,7 @@ and never stored, so new data shows at once.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,9 @@ from p3bm.catalogue import Catalogue, Indicator
 from p3bm.errors import ConfigurationError
 
 PART_COLUMNS = ["area", "year", "sources", "a", "b"]
+LEVEL_COLUMNS = ["indicator", "parent", "year", "sources", "value", "contributed"]
+EXTREMES = ("sum", "min", "max")
+SOURCE_SEPARATOR = "\x1f"
 
 
 def _values(frame: pd.DataFrame, code: str) -> pd.DataFrame:
@@ -114,23 +118,119 @@ def aggregate_level(
 
     ``parent_of`` maps each sub-area at ``from_level`` to the area it
     belongs to. Returns the columns indicator, parent, year, sources, value
-    and contributed.
+    and contributed, in catalogue order.
     """
-    results = []
-    for item in catalogue:
-        if item.aggregation == "none" or from_level > item.lowest_level:
-            continue
-        parts = contributions(frame, item)
-        if parts.empty:
-            continue
-        combined = combine(parts, item, parent_of)
-        if not combined.empty:
-            results.append(combined.assign(indicator=item.code))
-    if not results:
-        return pd.DataFrame(
-            columns=["indicator", "parent", "year", "sources", "value", "contributed"]
-        )
-    return pd.concat(results, ignore_index=True)
+    items = [
+        item
+        for item in catalogue
+        if item.aggregation != "none" and from_level <= item.lowest_level
+    ]
+    data = frame.assign(parent=frame["area"].map(parent_of)).dropna(subset=["parent"])
+    data = data[["indicator", "area", "parent", "year", "source", "value"]]
+    results = [
+        _extremes_level(data, items),
+        _pairs_level(data, items, "ratio"),
+        _pairs_level(data, items, "weighted_mean"),
+    ]
+    found = pd.concat([r for r in results if not r.empty] or results[:1])
+    if found.empty:
+        return pd.DataFrame(columns=LEVEL_COLUMNS)
+    order = {item.code: position for position, item in enumerate(items)}
+    found = found.assign(_order=found["indicator"].map(order))
+    found = found.sort_values("_order", kind="stable").drop(columns="_order")
+    return found[LEVEL_COLUMNS].reset_index(drop=True)
+
+
+def _extremes_level(data: pd.DataFrame, items: list[Indicator]) -> pd.DataFrame:
+    """Sums, minima and maxima of every such indicator in one grouping."""
+    rules = {i.code: i.aggregation for i in items if i.aggregation in EXTREMES}
+    chosen = data[data["indicator"].isin(list(rules))]
+    if chosen.empty:
+        return pd.DataFrame(columns=LEVEL_COLUMNS)
+    keys = ["indicator", "parent", "year", "source"]
+    grouped = chosen.groupby(keys, sort=False)["value"].agg(
+        ["sum", "min", "max", "size"]
+    )
+    grouped = grouped.reset_index()
+    rule = grouped["indicator"].map(rules)
+    value = np.select(
+        [rule == "min", rule == "max"],
+        [grouped["min"], grouped["max"]],
+        grouped["sum"],
+    )
+    return pd.DataFrame(
+        {
+            "indicator": grouped["indicator"],
+            "parent": grouped["parent"],
+            "year": grouped["year"],
+            "sources": grouped["source"],
+            "value": value,
+            "contributed": grouped["size"],
+        }
+    )
+
+
+def _pairs_level(data: pd.DataFrame, items: list[Indicator], rule: str) -> pd.DataFrame:
+    """Ratios or weighted means of every such indicator: parts added, then divided.
+
+    A sub-area counts once per pair of sources that gives both parts.
+    """
+    pairs = pd.DataFrame(
+        [
+            (i.code, *_parts_of(i), i.factor or 1.0)
+            for i in items
+            if i.aggregation == rule
+        ],
+        columns=["code", "first", "second", "factor"],
+    )
+    if pairs.empty:
+        return pd.DataFrame(columns=LEVEL_COLUMNS)
+    columns = ["area", "parent", "year", "source", "value"]
+    first = pairs.merge(
+        data[["indicator", *columns]], left_on="first", right_on="indicator"
+    ).drop(columns="indicator")
+    both = first.merge(
+        data[["indicator", "area", "year", "source", "value"]],
+        left_on=["second", "area", "year"],
+        right_on=["indicator", "area", "year"],
+        suffixes=("_a", "_b"),
+    )
+    if both.empty:
+        return pd.DataFrame(columns=LEVEL_COLUMNS)
+    a = both["value_a"].to_numpy()
+    if rule == "weighted_mean":
+        a = a * both["value_b"].to_numpy()
+    parts = pd.DataFrame(
+        {
+            "indicator": both["code"],
+            "parent": both["parent"],
+            "year": both["year"],
+            "sources": both["source_a"] + "\x1f" + both["source_b"],
+            "a": a,
+            "b": both["value_b"],
+            "factor": both["factor"],
+        }
+    )
+    grouped = parts.groupby(["indicator", "parent", "year", "sources"], sort=False).agg(
+        a=("a", "sum"),
+        b=("b", "sum"),
+        factor=("factor", "first"),
+        contributed=("a", "size"),
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = grouped["factor"] * grouped["a"] / grouped["b"]
+    grouped = grouped.assign(value=value.where(np.isfinite(value))).reset_index()
+    return grouped[LEVEL_COLUMNS]
+
+
+def _parts_of(item: Indicator) -> tuple[str, str]:
+    """The two indicators a ratio or weighted mean is computed from."""
+    if item.aggregation == "ratio":
+        first, second = item.numerator, item.denominator
+    else:
+        first, second = item.code, item.weight
+    assert first is not None and second is not None
+    return first, second
 
 
 def source_roles(item: Indicator, sources: str) -> dict[str, str]:
@@ -265,51 +365,83 @@ def aggregate(
     if not expected:
         result.reason = "no_sub_areas"
         return result
-    parts_of = [item.code, item.numerator, item.denominator, item.weight]
-    frame = scope.sub_frame(area.code, level, year, [c for c in parts_of if c])
-    if frame.empty:
-        return result
-    parts = contributions(frame, item)
     ranks = _source_ranks(scope)
-    for sources, group in parts.groupby("sources", sort=False):
-        result.variants.append(_variant(item, group, result.expected, sources))
-        _record_inputs(result, item, group, frame, str(sources))
+    for sources, parts in _parts_by_sources(scope, item, result.expected, year).items():
+        result.variants.append(_variant(item, parts, result.expected, sources))
+        for part in parts:
+            result.use(*part.inputs)
     result.variants.sort(
         key=lambda v: (-len(v.contributed), [ranks(s) for s in v.sources.values()])
     )
     return result
 
 
-def _variant(item: Indicator, group: pd.DataFrame, expected, sources) -> Variant:
-    parent_of = dict.fromkeys(group["area"], "parent")
-    combined = combine(group, item, parent_of)
-    value = combined["value"].iloc[0] if not combined.empty else None
-    contributed = sorted(set(group["area"]))
+@dataclass
+class Part:
+    """What one sub-area adds to an aggregate from one combination of sources.
+
+    For ``sum``, ``min`` and ``max`` the part ``a`` is the value; for a ratio
+    ``a`` and ``b`` are the numerator and denominator; for a weighted mean
+    ``a`` is w x and ``b`` is w.
+    """
+
+    area: str
+    a: float
+    b: float
+    inputs: tuple[InputValue, ...]
+
+
+def _parts_by_sources(
+    scope: Scope, item: Indicator, expected: list[str], year: int
+) -> dict[str, list[Part]]:
+    """The parts of each sub-area, by source label in order of first appearance."""
+    found: dict[str, list[Part]] = {}
+    for area in expected:
+        if item.aggregation in EXTREMES:
+            for value in scope.all_sources(item.code, area, year):
+                part = Part(area, value.value, 1.0, (value,))
+                found.setdefault(value.source, []).append(part)
+            continue
+        first_code, second_code = _parts_of(item)
+        firsts = scope.all_sources(first_code, area, year)
+        seconds = scope.all_sources(second_code, area, year) if firsts else []
+        for first in firsts:
+            for second in seconds:
+                a = first.value
+                if item.aggregation == "weighted_mean":
+                    a *= second.value
+                label = first.source + SOURCE_SEPARATOR + second.source
+                part = Part(area, a, second.value, (first, second))
+                found.setdefault(label, []).append(part)
+    return found
+
+
+def _variant(item: Indicator, parts: list[Part], expected, sources: str) -> Variant:
+    contributed = sorted({part.area for part in parts})
+    present = set(contributed)
     return Variant(
-        sources=source_roles(item, str(sources)),
-        value=None if value is None or pd.isna(value) else float(value),
+        sources=source_roles(item, sources),
+        value=_combined_value(item, parts),
         contributed=contributed,
-        missing=[code for code in expected if code not in set(contributed)],
+        missing=[code for code in expected if code not in present],
     )
 
 
-def _record_inputs(result: Aggregate, item: Indicator, group, frame, sources: str):
-    roles = source_roles(item, sources)
-    lookup = {
-        (code, area, source): value
-        for code, area, source, value in zip(
-            frame["indicator"],
-            frame["area"],
-            frame["source"],
-            frame["value"],
-            strict=True,
-        )
-    }
-    for area in sorted(set(group["area"])):
-        for code, source in roles.items():
-            value = lookup.get((code, area, source))
-            if value is not None:
-                result.use(InputValue(code, area, result.year, source, float(value)))
+def _combined_value(item: Indicator, parts: list[Part]) -> float | None:
+    """The aggregate of the parts by the indicator's rule; None when undefined."""
+    if item.aggregation == "min":
+        return min(part.a for part in parts)
+    if item.aggregation == "max":
+        return max(part.a for part in parts)
+    total = math.fsum(part.a for part in parts)
+    if item.aggregation == "sum":
+        return total
+    weight = math.fsum(part.b for part in parts)
+    if weight == 0:
+        return None
+    factor = (item.factor or 1.0) if item.aggregation == "ratio" else 1.0
+    value = factor * total / weight
+    return value if math.isfinite(value) else None
 
 
 def _source_ranks(scope: Scope):

@@ -13,15 +13,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+
 from p3bm.analysis.base import Result
 from p3bm.analysis.scope import Scope
 from p3bm.areas.registry import Area
 from p3bm.quality import (
     QualityFlag,
     QualitySettings,
-    check_all,
+    check_method_breaks,
+    check_numerators,
+    check_ranges,
     check_ratio_consistency,
+    check_siblings,
+    check_sources,
     check_sum_coverage,
+    check_sums,
+    check_year_on_year,
     sources_side_by_side,
 )
 
@@ -70,7 +78,11 @@ def analyse_quality(
     yoy_band: float = 0.5,
     lang: str = "id",
 ) -> QualityFindings:
-    """Quality findings of ``area`` and its subtree in the ``years`` up to ``year``."""
+    """Quality findings of ``area`` and its subtree in the ``years`` up to ``year``.
+
+    Method breaks are the exception: they are flagged in any year, since the
+    break itself may lie outside the window.
+    """
     settings = QualitySettings(yoy_band=yoy_band, dhis2_mode=dhis2_mode)
     result = QualityFindings(
         kind="quality",
@@ -87,26 +99,14 @@ def analyse_quality(
     )
     # The subtree and the area's siblings: enough for every flag kept below.
     siblings = {a.code for a in scope.peers(area)} if area.parent_code else set()
-    wanted = scope.frame["area"].map(lambda code: _in_area(code, area)) | scope.frame[
-        "area"
-    ].isin(siblings)
-    frame = scope.frame[wanted]
-    best = scope.best[scope.best["area"].isin(set(frame["area"]))]
-    expected = {
-        parent: len(scope.children(parent))
-        for parent in {a.parent_code for a in scope.areas.values() if a.parent_code}
-    }
-    flags = (
-        check_all(
-            frame.assign(disaggregation=""),
-            best.assign(disaggregation=""),
-            scope.catalogue,
-            settings,
-        )
-        + check_sum_coverage(best, scope.catalogue, expected)
-        + check_ratio_consistency(best, scope.catalogue)
-    )
     first = year - years + 1
+    frame, best = _checked_values(scope, area, siblings)
+    # Every check but the method breaks compares a value with others of the
+    # same year or of the year before, so the window and the year before it
+    # give the same flags within the window as the whole series.
+    window = best[best["year"].between(first - 1, year)]
+    flags = _window_flags(scope, frame, window, settings, first, year)
+    flags += check_method_breaks(best, scope.catalogue)
     result.flags = sorted(
         (
             f
@@ -116,7 +116,46 @@ def analyse_quality(
         ),
         key=lambda f: (f.area, f.indicator, -f.year, f.code),
     )
-    inside = scope.frame[wanted & ~scope.frame["area"].isin(siblings - {area.code})]
+    inside = frame[~frame["area"].isin(siblings - {area.code})]
     inside = inside[inside["year"].between(first, year)]
-    result.disagreements = sources_side_by_side(inside.assign(disaggregation=""))
+    result.disagreements = sources_side_by_side(inside)
     return result
+
+
+def _checked_values(
+    scope: Scope, area: Area, siblings: set[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every source's values and the preferred ones, of the subtree and siblings."""
+    codes = scope.frame["area"].unique()
+    wanted = [code for code in codes if _in_area(code, area) or code in siblings]
+    frame = scope.frame[scope.frame["area"].isin(wanted)]
+    best = scope.best[scope.best["area"].isin(wanted)]
+    return frame, best
+
+
+def _window_flags(
+    scope: Scope,
+    frame: pd.DataFrame,
+    window: pd.DataFrame,
+    settings: QualitySettings,
+    first: int,
+    year: int,
+) -> list[QualityFlag]:
+    """Flags of every check but the method breaks, from the window's values."""
+    if window.empty:
+        return []
+    catalogue = scope.catalogue
+    expected = {
+        parent: len(scope.children(parent))
+        for parent in {a.parent_code for a in scope.areas.values() if a.parent_code}
+    }
+    return (
+        check_ranges(window, catalogue)
+        + check_numerators(window, catalogue)
+        + check_sums(window, catalogue)
+        + check_siblings(window, settings)
+        + check_year_on_year(window, settings)
+        + check_sources(frame[frame["year"].between(first - 1, year)])
+        + check_sum_coverage(window, catalogue, expected)
+        + check_ratio_consistency(window, catalogue)
+    )

@@ -9,17 +9,24 @@ from sqlalchemy.engine import Connection
 
 from p3bm.analysis.aggregate import aggregate
 from p3bm.analysis.base import AnalysisSettings, Result
+from p3bm.analysis.checks import DEFAULT_YEARS as QUALITY_YEARS
 from p3bm.analysis.checks import analyse_quality
 from p3bm.analysis.decisions import current_decisions, decision_history
 from p3bm.analysis.determinants import DEFAULT_TOP, analyse_determinants
 from p3bm.analysis.locations import DEFAULT_POOR, DEFAULT_TOTAL, analyse_locations
 from p3bm.analysis.position import analyse_position
 from p3bm.analysis.priority import analyse_problems
-from p3bm.analysis.quadrant import analyse_quadrant, standard_quadrants
+from p3bm.analysis.quadrant import (
+    SIZE_INDICATOR,
+    STANDARD_PAIRS,
+    analyse_quadrant,
+    standard_quadrants,
+)
 from p3bm.analysis.scope import Scope, load_scope
 from p3bm.analysis.scorecard import DEFAULT_YEARS, scorecard_area, scorecard_sub_areas
 from p3bm.analysis.trend import DEFAULT_SPAN, analyse_trends
 from p3bm.areas.registry import Area
+from p3bm.catalogue import Catalogue
 from p3bm.errors import ConfigurationError
 
 KINDS = (
@@ -33,6 +40,8 @@ KINDS = (
     "priority-locations",
     "quality",
 )
+# Analyses that compare the area with its peers, directly or by the peers' median.
+NEEDS_PEERS = ("position", "quadrant", "priority-problems", "determinants", "quality")
 
 
 @dataclass
@@ -59,10 +68,14 @@ class AnalysisRequest:
 
 @dataclass
 class Outcome:
-    """The results of one request: one result, or one per indicator or pair."""
+    """The results of one request: one result, or one per indicator or pair.
+
+    ``scope`` is what the analysis read, for charts drawn from the same values.
+    """
 
     kind: str
     results: list[Any]
+    scope: Scope | None = field(default=None, repr=False)
 
     def rows(self) -> list[dict[str, Any]]:
         return [row for result in self.results for row in result.rows()]
@@ -87,11 +100,46 @@ def run_analysis(
         raise ConfigurationError(
             f"Unknown analysis {kind!r}.", hint=f"Use one of {', '.join(KINDS)}."
         )
-    scope = load_scope(connection, area, settings, depth=_depth(kind, area, request))
+    reads = _reads(kind, area, year, request)
+    if kind == "quality":
+        # Every check but the method breaks looks at the window and the year
+        # before it; a method break needs the indicator's whole series.
+        catalogue = Catalogue.load(connection)
+        reads |= {
+            "since": year - QUALITY_YEARS,
+            "whole_series": [item.code for item in catalogue if item.method_breaks],
+            "catalogue": catalogue,
+        }
+    scope = load_scope(connection, area, settings, **reads)
     if kind in ("priority-problems", "determinants"):
         history = decision_history(connection, area.code, year)
         return _with_decisions(scope, kind, area, year, request, history)
-    return Outcome(kind, _dispatch(scope, kind, area, year, request))
+    return Outcome(kind, _dispatch(scope, kind, area, year, request), scope)
+
+
+def _reads(kind: str, area: Area, year: int, request: AnalysisRequest) -> dict:
+    """Select what an analysis reads: subtree depth, peers, indicators and years.
+
+    Every analysis uses values up to ``year`` only.
+    """
+    reads: dict[str, Any] = {
+        "depth": _depth(kind, area, request),
+        "peers": kind in NEEDS_PEERS,
+        "until": year,
+    }
+    if kind == "aggregate":
+        reads["since"] = year
+    if kind == "priority-locations":
+        reads["indicators"] = [request.poor, request.total]
+    if kind == "quadrant":
+        reads["peers"] = request.points == "peers"
+        pairs = [(request.x, request.y)] if request.x and request.y else STANDARD_PAIRS
+        reads["indicators"] = [SIZE_INDICATOR, *(c for pair in pairs for c in pair)]
+    if "indicators" in reads:
+        reads["indicators"] = [
+            str(code).strip().upper() for code in reads["indicators"]
+        ]
+    return reads
 
 
 def _depth(kind: str, area: Area, request: AnalysisRequest) -> int | None:
@@ -201,18 +249,16 @@ def _quadrants(scope: Scope, area: Area, year: int, request) -> list[Result]:
 
 
 def _with_decisions(scope, kind, area, year, request, history) -> Outcome:
-    problems = analyse_problems(scope, area, year, history)
     if kind == "priority-problems":
-        return Outcome(kind, [problems])
-    chosen = request.problems
+        return Outcome(kind, [analyse_problems(scope, area, year, history)], scope)
+    chosen = request.problems or [
+        d.indicator
+        for d in current_decisions(history).values()
+        if d.decision == "accepted"
+    ]
     if not chosen:
-        accepted = [
-            d.indicator
-            for d in current_decisions(history).values()
-            if d.decision == "accepted"
-        ]
-        chosen = accepted or [c.indicator.code for c in problems.candidates]
+        problems = analyse_problems(scope, area, year, history)
+        chosen = [c.indicator.code for c in problems.candidates]
     chosen = [code for code in chosen if scope.catalogue.get(code).determinants]
-    return Outcome(
-        kind, [analyse_determinants(scope, area, year, chosen, top=request.top)]
-    )
+    determinants = analyse_determinants(scope, area, year, chosen, top=request.top)
+    return Outcome(kind, [determinants], scope)

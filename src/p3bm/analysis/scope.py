@@ -2,18 +2,29 @@
 
 A scope holds the area, its ancestors up to the country, its peers (the
 kabupaten/kota of the province for a kabupaten/kota, the kelurahan of the
-city for a kelurahan, the sibling areas otherwise), its whole subtree, every
-stored total of those areas in every source, and the plan targets of the
-area and its subtree.
+city for a kelurahan, the sibling areas otherwise), its subtree, the stored
+totals of those areas in every source, and the plan targets of the area and
+its subtree. ``load_scope`` can leave out the peers, limit the subtree to a
+depth, and read only some indicators or years, so that each analysis reads
+only what it uses.
+
+Values are kept as plain tuples in dictionaries: an analysis of a city looks
+up a few thousand values one by one, which dictionaries do faster than
+pandas. The pandas frames ``frame`` and ``best`` are built on first use, for
+the analyses that work on whole columns.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from p3bm.analysis.base import AnalysisSettings, InputValue
@@ -22,9 +33,18 @@ from p3bm.areas import codes
 from p3bm.areas.registry import Area, ancestors, list_areas
 from p3bm.catalogue import Catalogue, skpd_names
 from p3bm.errors import ConfigurationError
-from p3bm.series import load_frame, preferred
+from p3bm.series import source_rank
+from p3bm.storage.schema import observation
 
 VERIFIED = ("verified", "published")
+FRAME_COLUMNS = ["indicator", "area", "year", "disaggregation", "source", "value"]
+# A subtree of more areas than this is read by code prefix, rather than listed
+# in the query, which keeps well below the bound-parameter limits of SQLite
+# (32,766) and PostgreSQL (65,535).
+MAX_LISTED_AREAS = 5000
+
+# indicator, area, year, source, value
+Row = tuple[str, str, int, str, float]
 
 
 def peer_root_level(level: int) -> int:
@@ -38,31 +58,38 @@ def peer_root_level(level: int) -> int:
 
 @dataclass
 class Scope:
-    """The area, the areas around it, their values and the targets."""
+    """The area, the areas around it, their values and the targets.
+
+    ``rows`` holds every source's total of each indicator, area and year.
+    ``has_peers`` is False when the peers were not loaded; ``peers`` then
+    raises rather than return the area alone.
+    """
 
     area: Area
     catalogue: Catalogue
     areas: dict[str, Area]
     chain: list[Area]
-    frame: pd.DataFrame
+    rows: list[Row]
     settings: AnalysisSettings
     targets: list[Target] = field(default_factory=list)
     skpd: dict[str, str] = field(default_factory=dict)
+    has_peers: bool = True
 
     def __post_init__(self) -> None:
-        self.best = preferred(self.frame, self.settings.source_priority)
-        best = self.best
-        keys = zip(
-            best["indicator"].tolist(),
-            best["area"].tolist(),
-            best["year"].tolist(),
-            strict=True,
+        ranks = source_rank(
+            {row[3] for row in self.rows}, self.settings.source_priority
         )
-        pairs = zip(best["value"].tolist(), best["source"].tolist(), strict=True)
-        self._values = dict(zip(keys, pairs, strict=True))
-        self._series: dict[tuple[str, str], np.ndarray] | None = None
-        self._sub_frames: dict[tuple[str, int, int], dict[str, pd.DataFrame]] = {}
+        rows = self.rows
+        if len(ranks) > 1:
+            # The preferred source comes last, so it overwrites the others.
+            rows = sorted(rows, key=lambda row: ranks[row[3]], reverse=True)
+        self._values: dict[tuple[str, str, int], tuple[float, str]] = {
+            (indicator, area, year): (value, source)
+            for indicator, area, year, source, value in rows
+        }
+        self._year_lists: dict[tuple[str, str], list[int]] | None = None
         self._by_key: dict[tuple[str, str, int], list[InputValue]] | None = None
+        self._descendants: dict[tuple[str, int, int | None], list[Area]] = {}
         self._children: dict[str, list[Area]] = defaultdict(list)
         for item in sorted(self.areas.values(), key=lambda a: a.code):
             if item.parent_code:
@@ -77,13 +104,21 @@ class Scope:
             return None
         return InputValue(indicator, area, int(year), found[1], float(found[0]))
 
-    def years(self, indicator: str, area: str) -> np.ndarray:
+    @property
+    def _years(self) -> dict[tuple[str, str], list[int]]:
+        """Sorted years with a value, by indicator and area."""
+        if self._year_lists is None:
+            found: dict[tuple[str, str], list[int]] = defaultdict(list)
+            for indicator, area, year in self._values:
+                found[(indicator, area)].append(year)
+            for years in found.values():
+                years.sort()
+            self._year_lists = dict(found)
+        return self._year_lists
+
+    def years(self, indicator: str, area: str) -> list[int]:
         """Sorted years with a value for one indicator and area."""
-        if self._series is None:
-            indices = self.best.groupby(["indicator", "area"], sort=False).indices
-            years = self.best["year"].to_numpy()
-            self._series = {key: np.sort(years[rows]) for key, rows in indices.items()}
-        return self._series.get((indicator, area), np.empty(0, dtype="int64"))
+        return self._years.get((indicator, area), [])
 
     def series(
         self, indicator: str, area: str, until: int | None = None
@@ -91,17 +126,17 @@ class Scope:
         """Values of one indicator and area by year, up to ``until``."""
         years = self.years(indicator, area)
         if until is not None:
-            years = years[years <= until]
-        found = (self.value(indicator, area, int(year)) for year in years)
+            years = years[: bisect.bisect_right(years, until)]
+        found = (self.value(indicator, area, year) for year in years)
         return [value for value in found if value is not None]
 
     def latest(self, indicator: str, area: str, year: int) -> InputValue | None:
         """The value of the latest year at or before ``year``."""
         years = self.years(indicator, area)
-        years = years[years <= year]
-        if len(years) == 0:
+        position = bisect.bisect_right(years, year)
+        if position == 0:
             return None
-        return self.value(indicator, area, int(years[-1]))
+        return self.value(indicator, area, years[position - 1])
 
     def is_stale(self, value: InputValue | None, year: int) -> bool:
         return value is not None and year - value.year > self.settings.stale_after_years
@@ -115,33 +150,35 @@ class Scope:
         """Every source's value of one key."""
         if self._by_key is None:
             self._by_key = defaultdict(list)
-            frame = self.frame
-            for row in zip(
-                frame["indicator"].tolist(),
-                frame["area"].tolist(),
-                frame["year"].tolist(),
-                frame["source"].tolist(),
-                frame["value"].tolist(),
-                strict=True,
-            ):
+            for row in self.rows:
                 self._by_key[row[:3]].append(InputValue(*row))
         return list(self._by_key.get((indicator, area, year), []))
 
-    def sub_frame(
-        self, code: str, level: int, year: int, indicators: list[str]
-    ) -> pd.DataFrame:
-        """Every source's values of some indicators at ``level`` below ``code``."""
-        key = (code, level, year)
-        if key not in self._sub_frames:
-            wanted = {a.code for a in self.descendants(code, level, year)}
-            frame = self.frame
-            chosen = frame[(frame["year"] == year) & frame["area"].isin(wanted)]
-            self._sub_frames[key] = dict(list(chosen.groupby("indicator", sort=False)))
-        groups = self._sub_frames[key]
-        found = [groups[name] for name in indicators if name in groups]
-        if not found:
-            return self.frame.iloc[0:0]
-        return pd.concat(found) if len(found) > 1 else found[0]
+    def indicators_with_values(
+        self, areas: Iterable[str], first_year: int, last_year: int
+    ) -> set[str]:
+        """Codes of the indicators with a value for any of ``areas`` in the years."""
+        wanted = set(areas)
+        return {
+            indicator
+            for (indicator, area), years in self._years.items()
+            if area in wanted
+            and bisect.bisect_left(years, first_year)
+            < bisect.bisect_right(years, last_year)
+        }
+
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        """Every source's values as a frame of FRAME_COLUMNS, in the stored order."""
+        return _frame(self.rows)
+
+    @cached_property
+    def best(self) -> pd.DataFrame:
+        """The preferred value of each key as a frame of FRAME_COLUMNS."""
+        return _frame(
+            (indicator, area, year, source, value)
+            for (indicator, area, year), (value, source) in self._values.items()
+        )
 
     # Areas
 
@@ -157,14 +194,17 @@ class Scope:
 
     def descendants(self, code: str, level: int, year: int | None = None) -> list[Area]:
         """Areas at ``level`` below ``code`` that existed in ``year``."""
-        found = [
-            a
-            for a in self.areas.values()
-            if a.level == level and a.is_within(code) and a.code != code
-        ]
-        if year is not None:
-            found = [a for a in found if a.is_valid_in(year)]
-        return sorted(found, key=lambda a: a.code)
+        key = (code, level, year)
+        if key not in self._descendants:
+            found = [
+                a
+                for a in self.areas.values()
+                if a.level == level and a.is_within(code) and a.code != code
+            ]
+            if year is not None:
+                found = [a for a in found if a.is_valid_in(year)]
+            self._descendants[key] = sorted(found, key=lambda a: a.code)
+        return list(self._descendants[key])
 
     def ancestor_at(self, code: str, level: int) -> str | None:
         """Code of the ancestor of ``code`` at ``level``, or None when not above it."""
@@ -179,6 +219,8 @@ class Scope:
         """The area and its peers, in code order."""
         if area.level == codes.COUNTRY:
             return [area]
+        if not self.has_peers:
+            raise RuntimeError("this scope was loaded without the peers")
         root = self.ancestor_at(area.code, peer_root_level(area.level))
         assert root is not None
         return self.descendants(root, area.level, year)
@@ -222,6 +264,31 @@ class Scope:
         )
 
 
+def _frame(rows: Iterable[Row]) -> pd.DataFrame:
+    """A frame of FRAME_COLUMNS; text columns keep the object dtype.
+
+    Object columns are built several times faster than pandas' string dtype
+    and group as fast, which counts for the frames of a whole province.
+    """
+    listed = list(rows)
+    columns = list(zip(*listed, strict=True)) if listed else [()] * 5
+    indicator, area, year, source, value = columns
+    return pd.DataFrame(
+        {
+            "indicator": _texts(indicator),
+            "area": _texts(area),
+            "year": np.array(year, dtype="int64"),
+            "disaggregation": _texts([""] * len(listed)),
+            "source": _texts(source),
+            "value": np.array(value, dtype="float64"),
+        }
+    )
+
+
+def _texts(values) -> pd.Series:
+    return pd.Series(np.array(values, dtype=object), dtype=object)
+
+
 def readable(settings: AnalysisSettings) -> tuple[str, ...] | None:
     """Statuses to read: the allowed ones, narrowed to verified when asked."""
     if not settings.verified_only:
@@ -231,55 +298,150 @@ def readable(settings: AnalysisSettings) -> tuple[str, ...] | None:
     return tuple(s for s in settings.statuses if s in VERIFIED)
 
 
+@dataclass(frozen=True)
+class ValueFilter:
+    """Conditions on the stored totals to read, besides their areas.
+
+    ``since`` and ``until`` bound the years, inclusive, except for the
+    indicators in ``whole_series``, which are read in every year.
+    """
+
+    statuses: tuple[str, ...] | None = None
+    indicators: tuple[str, ...] | None = None
+    since: int | None = None
+    until: int | None = None
+    whole_series: tuple[str, ...] = ()
+
+
+def read_rows(
+    connection: Connection,
+    filters: ValueFilter,
+    *,
+    areas: list[str] | None = None,
+    prefix: str | None = None,
+) -> list[Row]:
+    """Stored totals with a value of the listed areas, or of ``prefix``'s subtree."""
+    c = observation.c
+    query = sa.select(c.indicator_code, c.area_code, c.year, c.source, c.value).where(
+        c.value.is_not(None), c.disaggregation == ""
+    )
+    if areas is not None:
+        if not areas:
+            return []
+        query = query.where(c.area_code.in_(areas))
+    if prefix is not None and prefix != codes.COUNTRY_CODE:
+        query = query.where(
+            sa.or_(
+                c.area_code == prefix,
+                c.area_code.startswith(prefix + ".", autoescape=True),
+            )
+        )
+    if filters.statuses is not None:
+        query = query.where(c.status.in_(list(filters.statuses)))
+    if filters.indicators is not None:
+        query = query.where(c.indicator_code.in_(list(filters.indicators)))
+    years = []
+    if filters.since is not None:
+        years.append(c.year >= filters.since)
+    if filters.until is not None:
+        years.append(c.year <= filters.until)
+    if years and filters.whole_series:
+        query = query.where(
+            sa.or_(sa.and_(*years), c.indicator_code.in_(list(filters.whole_series)))
+        )
+    elif years:
+        query = query.where(*years)
+    return list(connection.execute(query).all())  # type: ignore[arg-type]
+
+
+def _subtree(connection: Connection, area: Area, depth: int | None) -> list[Area]:
+    if depth is None:
+        return list_areas(connection, within=area)
+    deepest = min(area.level + depth, codes.VILLAGE)
+    return [area] + [
+        found
+        for level in range(area.level + 1, deepest + 1)
+        for found in list_areas(connection, within=area, level=level)
+    ]
+
+
+def _peers(connection: Connection, area: Area, chain: list[Area]) -> list[Area]:
+    if area.level == codes.COUNTRY:
+        return []
+    root_level = peer_root_level(area.level)
+    root = next(a for a in [*chain, area] if a.level == root_level)
+    return list_areas(connection, within=root, level=area.level)
+
+
+def _inside_rows(
+    connection: Connection,
+    area: Area,
+    subtree: list[Area],
+    depth: int | None,
+    filters: ValueFilter,
+) -> list[Row]:
+    """Values of the area and the loaded part of its subtree.
+
+    Listing the codes lets the database use its area index; matching a code
+    prefix scans the table, which only pays for a subtree of most areas.
+    Every stored value belongs to a known area (a foreign key), so both
+    ways read the same rows.
+    """
+    if len(subtree) <= MAX_LISTED_AREAS:
+        return read_rows(connection, filters, areas=[a.code for a in subtree])
+    found = read_rows(connection, filters, prefix=area.code)
+    if depth is None or area.level + depth >= codes.VILLAGE:
+        return found
+    wanted = {a.code for a in subtree}
+    return [row for row in found if row[1] in wanted]
+
+
 def load_scope(
     connection: Connection,
     area: Area,
     settings: AnalysisSettings | None = None,
     depth: int | None = None,
+    *,
+    peers: bool = True,
+    indicators: Iterable[str] | None = None,
+    since: int | None = None,
+    until: int | None = None,
+    whole_series: Iterable[str] = (),
+    catalogue: Catalogue | None = None,
 ) -> Scope:
     """Load the scope of ``area``: areas around it, their values and targets.
 
     ``depth`` limits the subtree to that many levels below the area (0: the
-    area alone); None loads the whole subtree.
+    area alone); None loads the whole subtree. ``peers=False`` leaves out the
+    peers and their values. ``indicators``, ``since`` and ``until`` (years,
+    inclusive) limit the values read, but the indicators in ``whole_series``
+    are read in every year. The targets are always read whole. A caller that
+    has loaded the catalogue passes it as ``catalogue``.
     """
     settings = settings or AnalysisSettings()
     chain = ancestors(connection, area)
-    if depth is None:
-        subtree = list_areas(connection, within=area)
-    else:
-        deepest = min(area.level + depth, codes.VILLAGE)
-        subtree = [area] + [
-            found
-            for level in range(area.level + 1, deepest + 1)
-            for found in list_areas(connection, within=area, level=level)
-        ]
-    peers: list[Area] = []
-    if area.level > codes.COUNTRY:
-        root_level = peer_root_level(area.level)
-        root = next(a for a in [*chain, area] if a.level == root_level)
-        peers = list_areas(connection, within=root, level=area.level)
-    areas = {a.code: a for a in [*chain, *peers, *subtree]}
-    statuses = readable(settings)
-    if area.level == codes.COUNTRY:
-        frame = load_frame(connection, statuses=statuses)
-    else:
-        if depth is None:
-            inside = load_frame(connection, area_prefix=area.code, statuses=statuses)
-        else:
-            codes_inside = [a.code for a in subtree]
-            inside = load_frame(connection, areas=codes_inside, statuses=statuses)
-        outside = [a.code for a in [*chain, *peers] if not a.is_within(area.code)]
-        around = load_frame(connection, areas=outside, statuses=statuses)
-        frames = [f for f in (inside, around) if not f.empty] or [inside]
-        frame = pd.concat(frames, ignore_index=True)
+    subtree = _subtree(connection, area, depth)
+    around = _peers(connection, area, chain) if peers else []
+    areas = {a.code: a for a in [*chain, *around, *subtree]}
+    filters = ValueFilter(
+        statuses=readable(settings),
+        indicators=None if indicators is None else tuple(sorted(set(indicators))),
+        since=since,
+        until=until,
+        whole_series=tuple(sorted(set(whole_series))),
+    )
+    rows = _inside_rows(connection, area, subtree, depth, filters)
+    outside = [a.code for a in [*chain, *around] if not a.is_within(area.code)]
+    rows += read_rows(connection, filters, areas=outside)
     targets = load_targets(connection, area_prefix=area.code, kind=settings.target_kind)
     return Scope(
         area=area,
-        catalogue=Catalogue.load(connection),
+        catalogue=catalogue or Catalogue.load(connection),
         areas=areas,
         chain=chain,
-        frame=frame,
+        rows=rows,
         settings=settings,
         targets=targets,
         skpd=skpd_names(connection),
+        has_peers=peers,
     )

@@ -214,12 +214,7 @@ def _chosen(
 ) -> list[Indicator]:
     if codes_wanted:
         return [scope.catalogue.get(code) for code in codes_wanted]
-    present = set(
-        scope.best[
-            scope.best["area"].isin(areas)
-            & scope.best["year"].between(min(years), max(years))
-        ]["indicator"]
-    )
+    present = scope.indicators_with_values(areas, min(years), max(years))
     return [item for item in scope.catalogue if item.code in present]
 
 

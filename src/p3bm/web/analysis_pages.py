@@ -10,12 +10,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from p3bm.analysis.base import BENCHMARKS, AnalysisSettings
 from p3bm.analysis.labels import text
-from p3bm.analysis.runner import KINDS, AnalysisRequest, run_analysis
-from p3bm.analysis.scope import load_scope
+from p3bm.analysis.runner import KINDS, AnalysisRequest, Outcome, run_analysis
 from p3bm.analysis.views import locations_svg, quadrant_svg, trend_charts
 from p3bm.areas import codes
 from p3bm.areas import registry as area_registry
-from p3bm.catalogue import Catalogue
 from p3bm.errors import AreaNotFound
 from p3bm.overview import latest_year
 from p3bm.permissions import readable_statuses
@@ -85,8 +83,8 @@ def analysis_page(
         statuses = settings.statuses
         year = tahun or latest_year(connection, area, statuses) or date.today().year
         outcome = run_analysis(connection, kind, area, year, settings, analysis)
-        visuals = _visuals(connection, kind, area, year, settings, outcome, language)
-        catalogue = Catalogue.load(connection)
+        visuals = _visuals(connection, kind, outcome, language)
+    assert outcome.scope is not None
     return render_page(
         request,
         f"analysis/{kind.replace('-', '_')}.html",
@@ -98,7 +96,7 @@ def analysis_page(
         outcome=outcome,
         results=outcome.results,
         visuals=visuals,
-        catalogue=catalogue,
+        catalogue=outcome.scope.catalogue,
         at=lambda key, **params: text(key, language, **params),
         options={
             "skema": settings.scheme,
@@ -115,14 +113,15 @@ def analysis_page(
     )
 
 
-def _visuals(connection, kind, area, year, settings, outcome, lang) -> dict[str, Any]:
+def _visuals(connection, kind: str, outcome: Outcome, lang: str) -> dict[str, Any]:
+    """Charts and maps of a result, drawn from the values the analysis read."""
+    scope = outcome.scope
+    assert scope is not None
     if kind == "quadrant":
         return {"charts": [quadrant_svg(r, lang) for r in outcome.results]}
     if kind == "priority-locations":
-        scope = load_scope(connection, area, settings, depth=1)
         return {"map": locations_svg(connection, scope, outcome.results[0], lang)}
     if kind == "trend":
-        scope = load_scope(connection, area, settings, depth=0)
         return {"charts": trend_charts(scope, outcome.results[0], lang)}
     return {}
 
