@@ -72,6 +72,40 @@ class AmbiguousNumber(ValueError):
     """A lone separator followed by three digits in a column of no clear convention."""
 
 
+# A plain number with at most one separator: the form of nearly every cell in
+# large files, read without the general path's cleaning.
+_SIMPLE = re.compile(r"(-?)(\d+)(?:([.,])(\d+))?\Z")
+
+
+def _simple_evidence(match: re.Match) -> str | None:
+    """The decimal separator a simple number proves, or None when it proves none."""
+    _, whole, separator, fraction = match.groups()
+    if separator is None or _is_group(whole, fraction):
+        return None
+    return separator
+
+
+def _is_group(whole: str, fraction: str) -> bool:
+    return len(fraction) == 3 and 1 <= len(whole) <= 3 and whole != "0"
+
+
+def _simple_number(match: re.Match, convention: Convention) -> float:
+    sign, whole, separator, fraction = match.groups()
+    if separator is None:
+        return float(sign + whole)
+    if not _is_group(whole, fraction):
+        return float(f"{sign}{whole}.{fraction}")
+    decimal_separator = {
+        Convention.DECIMAL_COMMA: ",",
+        Convention.DECIMAL_POINT: ".",
+    }.get(convention)
+    if decimal_separator is None:
+        raise AmbiguousNumber(match.group(0))
+    if separator == decimal_separator:
+        return float(f"{sign}{whole}.{fraction}")
+    return float(sign + whole + fraction)
+
+
 def _clean(text: str) -> str:
     value = _SPACES.sub("", text)
     lowered = value.lower()
@@ -86,6 +120,16 @@ def detect_convention(cells: Iterable[object]) -> Convention:
     for cell in cells:
         # Cleaning never adds a separator, so a cell without one is no clue.
         if not isinstance(cell, str) or ("," not in cell and "." not in cell):
+            continue
+        simple = _SIMPLE.match(cell)
+        if simple is not None:
+            evidence = _simple_evidence(simple)
+            if evidence == ",":
+                comma = True
+            elif evidence == ".":
+                point = True
+            if comma and point:
+                return Convention.MIXED
             continue
         value = _clean(cell).lstrip("+-")
         has_comma, has_point = "," in value, "." in value
@@ -126,6 +170,10 @@ def parse_number(
         if isinstance(cell, float) and not math.isfinite(cell):
             return MISSING
         return float(cell)
+    if isinstance(cell, str):
+        simple = _SIMPLE.match(cell)
+        if simple is not None:
+            return _simple_number(simple, convention)
     text = str(cell).strip()
     lowered = text.lower()
     if lowered in MISSING_WORDS:

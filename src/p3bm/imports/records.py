@@ -105,6 +105,9 @@ class RowReader:
         self._unit_columns = layout.of_role(Role.UNIT)
         self._code_columns = layout.of_role(Role.AREA_CODE)
         self._name_columns = layout.of_role(Role.AREA_NAME)
+        self._area_indices = [c.index for c in self._code_columns + self._name_columns]
+        # Areas of rows whose area cells were seen before, with their findings.
+        self._areas_by_cells: dict[tuple, tuple[Area | None, tuple]] = {}
         # Long tables repeat the same few years and indicators on every row.
         self._years: dict[object, int | None] = {}
         self._indicators: dict[str, Indicator | None] = {}
@@ -272,6 +275,10 @@ class RowReader:
     def _row_area(self, number: int, row: list[object], has_value: bool) -> Area | None:
         if self.layout.fixed_area is not None:
             return self.index.by_code_map[self.layout.fixed_area]
+        cells = tuple(row[i] if i < len(row) else None for i in self._area_indices)
+        known = self._areas_by_cells.get(cells)
+        if known is not None and not known[1]:
+            return known[0]
         code_cells = tuple((c.index, self._cell(row, c)) for c in self._code_columns)
         name_cells = tuple((c.index, self._cell(row, c)) for c in self._name_columns)
         if not any(cell not in (None, "") for _, cell in code_cells + name_cells):
@@ -279,6 +286,7 @@ class RowReader:
                 self._problem("missing_area", number, None, None)
             return None
         area, findings = self.resolver.resolve(code_cells, name_cells)
+        self._areas_by_cells[cells] = (area, findings)
         for finding in findings:
             column = self.layout.columns[finding.column_index]
             if finding.code == "bare_name_is_kabupaten":
