@@ -3,23 +3,28 @@
 Every response records its parameters and the input values it read (with
 indicator, area, year and source), so a result can be reproduced. Anonymous
 callers see analyses of published values only, as elsewhere in the API.
+
+``POST /decisions`` records the TKPK's decision on a priority problem. Only
+Bappeda analysts and administrators may call it, with an API token or with a
+browser session and the ``X-CSRF-Token`` header.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from p3bm.analysis.base import BENCHMARKS, AnalysisSettings
-from p3bm.analysis.decisions import decision_history
+from p3bm.analysis.decisions import decision_history, record_decision
 from p3bm.analysis.runner import AnalysisRequest, run_analysis
 from p3bm.areas import codes
 from p3bm.areas import registry as area_registry
+from p3bm.catalogue import Catalogue
 from p3bm.errors import ConfigurationError
-from p3bm.permissions import readable_statuses
-from p3bm.web.auth import CurrentUser
+from p3bm.permissions import readable_statuses, require_reviewer
+from p3bm.web.auth import CurrentUser, require_csrf
 
 router = APIRouter(prefix="/api/v1/analysis", tags=["analysis"])
 RowT = TypeVar("RowT", bound=BaseModel)
@@ -188,6 +193,21 @@ class DecisionOut(BaseModel):
     score: float | None
     decided_at: str
     decided_by: str
+
+
+class DecisionIn(BaseModel):
+    """The TKPK's decision on one priority problem of an area and year."""
+
+    area: str = Field(max_length=40, description="Area code.")
+    year: int = Field(ge=1900, le=2100)
+    indicator: str = Field(max_length=40, description="Indicator code.")
+    decision: Literal["accepted", "rejected"]
+    reason: str = Field(
+        min_length=1, max_length=2000, description="Why the TKPK decided so."
+    )
+    score: float | None = Field(
+        default=None, description="The problem's score when it was decided."
+    )
 
 
 class ProblemRow(BaseModel):
@@ -501,3 +521,33 @@ def decisions_endpoint(
     with request.app.state.db.connect() as connection:
         found = area_registry.get_area(connection, area)
         return [d.to_dict() for d in decision_history(connection, found.code, year)]
+
+
+@router.post(
+    "/decisions",
+    response_model=DecisionOut,
+    status_code=201,
+    dependencies=[Depends(require_csrf)],
+    responses={
+        401: {"description": "Not signed in."},
+        403: {"description": "Not an analyst or administrator, or no CSRF token."},
+        404: {"description": "No such area or indicator."},
+    },
+)
+def decide_endpoint(request: Request, body: DecisionIn, user: CurrentUser) -> dict:
+    """Record the TKPK's decision on a priority problem, keeping earlier ones."""
+    reviewer = require_reviewer(user)
+    with request.app.state.db.begin() as connection:
+        area = area_registry.get_area(connection, body.area)
+        code = Catalogue.load(connection).get(body.indicator).code
+        decision = record_decision(
+            connection,
+            area=area.code,
+            year=body.year,
+            indicator=code,
+            decision=body.decision,
+            reason=body.reason,
+            user=reviewer.username,
+            score=body.score,
+        )
+    return decision.to_dict()

@@ -1,23 +1,29 @@
-"""Dashboard pages of the analyses: one page per analysis of an area and year."""
+"""Dashboard pages of the analyses: one page per analysis of an area and year.
+
+Signed-in analysts and administrators also record the TKPK's decisions on
+priority problems from the priority-problems page.
+"""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from p3bm.analysis.base import BENCHMARKS, AnalysisSettings
+from p3bm.analysis.decisions import record_decision
 from p3bm.analysis.labels import text
 from p3bm.analysis.runner import KINDS, AnalysisRequest, Outcome, run_analysis
 from p3bm.analysis.views import locations_svg, quadrant_svg, trend_charts
 from p3bm.areas import codes
 from p3bm.areas import registry as area_registry
+from p3bm.catalogue import Catalogue
 from p3bm.errors import AreaNotFound
 from p3bm.overview import latest_year
-from p3bm.permissions import readable_statuses
-from p3bm.web.auth import current_user
+from p3bm.permissions import can_review, readable_statuses, require_reviewer
+from p3bm.web.auth import CurrentUser, current_user, require_csrf
 from p3bm.web.pages import _linker, render_page
 
 router = APIRouter(include_in_schema=False)
@@ -110,6 +116,39 @@ def analysis_page(
         benchmarks=BENCHMARKS,
         year_choices=list(range(year + 1, year - 15, -1)),
         level_name=lambda level: codes.LEVEL_NAMES[level],
+        can_decide=can_review(current_user(request)),
+    )
+
+
+@router.post("/analisis/{code}/keputusan", dependencies=[Depends(require_csrf)])
+def decide(
+    request: Request,
+    code: str,
+    user: CurrentUser,
+    tahun: Annotated[int, Query(ge=1900, le=2100)],
+    indicator: Annotated[str, Form(max_length=40)],
+    decision: Annotated[Literal["accepted", "rejected"], Form()],
+    reason: Annotated[str, Form(max_length=2000)],
+    score: Annotated[float | None, Form()] = None,
+    lang: Lang = None,
+) -> Response:
+    """Record the TKPK's decision on a priority problem, then show the problems."""
+    reviewer = require_reviewer(user)
+    with request.app.state.db.begin() as connection:
+        area = area_registry.get_area(connection, code)
+        record_decision(
+            connection,
+            area=area.code,
+            year=tahun,
+            indicator=Catalogue.load(connection).get(indicator).code,
+            decision=decision,
+            reason=reason,
+            user=reviewer.username,
+            score=score,
+        )
+    link = _linker(lang or request.app.state.settings.lang)
+    return RedirectResponse(
+        link(f"/analisis/{area.code}/priority-problems", tahun=tahun), status_code=303
     )
 
 
