@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection
 from p3bm.analysis.base import AnalysisSettings, InputValue
 from p3bm.analysis.targets import Target, load_targets
 from p3bm.areas import codes
-from p3bm.areas.registry import Area, ancestors, list_areas
+from p3bm.areas.registry import Area, ancestors, in_subtree, list_areas
 from p3bm.catalogue import Catalogue, skpd_names
 from p3bm.errors import ConfigurationError
 from p3bm.series import source_rank
@@ -38,9 +38,9 @@ from p3bm.storage.schema import observation
 
 VERIFIED = ("verified", "published")
 FRAME_COLUMNS = ["indicator", "area", "year", "disaggregation", "source", "value"]
-# A subtree of more areas than this is read by code prefix, rather than listed
-# in the query, which keeps well below the bound-parameter limits of SQLite
-# (32,766) and PostgreSQL (65,535).
+# A subtree of more areas than this is selected through the area table rather
+# than listed in the query, which keeps well below the bound-parameter limits
+# of SQLite (32,766) and PostgreSQL (65,535).
 MAX_LISTED_AREAS = 5000
 
 # indicator, area, year, source, value
@@ -329,13 +329,8 @@ def read_rows(
         if not areas:
             return []
         query = query.where(c.area_code.in_(areas))
-    if prefix is not None and prefix != codes.COUNTRY_CODE:
-        query = query.where(
-            sa.or_(
-                c.area_code == prefix,
-                c.area_code.startswith(prefix + ".", autoescape=True),
-            )
-        )
+    if prefix is not None:
+        query = query.where(in_subtree(c.area_code, prefix))
     if filters.statuses is not None:
         query = query.where(c.status.in_(list(filters.statuses)))
     if filters.indicators is not None:
@@ -380,12 +375,11 @@ def _inside_rows(
     depth: int | None,
     filters: ValueFilter,
 ) -> list[Row]:
-    """Values of the area and the loaded part of its subtree.
+    """Read the values of the area and the loaded part of its subtree.
 
-    Listing the codes lets the database use its area index; matching a code
-    prefix scans the table, which only pays for a subtree of most areas.
-    Every stored value belongs to a known area (a foreign key), so both
-    ways read the same rows.
+    A small subtree is read by listing its codes, a large one by selecting
+    the subtree through the area table. Every stored value belongs to a known
+    area (a foreign key), so both ways read the same rows.
     """
     if len(subtree) <= MAX_LISTED_AREAS:
         return read_rows(connection, filters, areas=[a.code for a in subtree])
