@@ -111,6 +111,7 @@ class EntryWriter:
     ) -> list[EntryResult]:
         """Check every entry, then write the valid ones unless ``dry_run``."""
         results = [EntryResult(n, entry) for n, entry in enumerate(entries)]
+        self._history_rows: list[dict[str, object]] = []
         with self.db.begin() as connection:
             for result in results:
                 self._check(connection, result)
@@ -119,6 +120,8 @@ class EntryWriter:
             for result in results:
                 if result.outcome == "pending":
                     self._store(connection, result, channel, reason, dry_run)
+            if self._history_rows:
+                connection.execute(observation_change.insert(), self._history_rows)
             if dry_run:
                 connection.rollback()
         return results
@@ -285,18 +288,19 @@ class EntryWriter:
                 "conflict",
             )
             return
-        _history(
-            connection,
-            new_id,
-            key,
-            "insert",
-            None,
-            result.value,
-            None,
-            "draft",
-            self.user.username,
-            reason,
-            channel,
+        self._history_rows.append(
+            _history_row(
+                new_id,
+                key,
+                "insert",
+                None,
+                result.value,
+                None,
+                "draft",
+                self.user.username,
+                reason,
+                channel,
+            )
         )
         result.outcome, result.version = "added", 1
 
@@ -304,18 +308,15 @@ class EntryWriter:
         self, connection, result: EntryResult, current, channel, reason
     ) -> None:
         done = connection.execute(
-            observation.update()
-            .where(
-                observation.c.id == current.id, observation.c.version == current.version
-            )
-            .values(
-                value=result.value,
-                status="draft",
-                version=current.version + 1,
-                updated_at=utc_now(),
-                updated_by=self.user.username,
-                import_id=None,
-            )
+            _UPDATE,
+            {
+                "b_id": current.id,
+                "b_version": current.version,
+                "b_value": result.value,
+                "b_new_version": current.version + 1,
+                "b_at": utc_now(),
+                "b_by": self.user.username,
+            },
         )
         if done.rowcount != 1:
             result.reject(
@@ -324,18 +325,19 @@ class EntryWriter:
                 "conflict",
             )
             return
-        _history(
-            connection,
-            current.id,
-            _key_of(current),
-            "update",
-            current.value,
-            result.value,
-            current.status,
-            "draft",
-            self.user.username,
-            reason,
-            channel,
+        self._history_rows.append(
+            _history_row(
+                current.id,
+                _key_of(current),
+                "update",
+                current.value,
+                result.value,
+                current.status,
+                "draft",
+                self.user.username,
+                reason,
+                channel,
+            )
         )
         result.outcome, result.version = "changed", current.version + 1
 
@@ -378,46 +380,62 @@ def _key_of(row) -> dict[str, object]:
     }
 
 
+# Statements built once: building them per entry took most of a batch's time.
+_SELECT_CURRENT = sa.select(observation).where(
+    observation.c.indicator_code == sa.bindparam("k_indicator"),
+    observation.c.area_code == sa.bindparam("k_area"),
+    observation.c.year == sa.bindparam("k_year"),
+    observation.c.disaggregation == sa.bindparam("k_disaggregation"),
+    observation.c.source == sa.bindparam("k_source"),
+)
+_UPDATE = (
+    observation.update()
+    .where(
+        observation.c.id == sa.bindparam("b_id"),
+        observation.c.version == sa.bindparam("b_version"),
+    )
+    .values(
+        value=sa.bindparam("b_value"),
+        status="draft",
+        version=sa.bindparam("b_new_version"),
+        updated_at=sa.bindparam("b_at", type_=sa.DateTime(timezone=True)),
+        updated_by=sa.bindparam("b_by"),
+        import_id=None,
+    )
+)
+
+
 def _current(connection: Connection, key: dict[str, object]):
-    c = observation.c
-    query = sa.select(observation).where(
-        c.indicator_code == key["indicator_code"],
-        c.area_code == key["area_code"],
-        c.year == key["year"],
-        c.disaggregation == key["disaggregation"],
-        c.source == key["source"],
-    )
-    return connection.execute(query).first()
+    return connection.execute(
+        _SELECT_CURRENT,
+        {
+            "k_indicator": key["indicator_code"],
+            "k_area": key["area_code"],
+            "k_year": key["year"],
+            "k_disaggregation": key["disaggregation"],
+            "k_source": key["source"],
+        },
+    ).first()
 
 
-def _history(
-    connection,
-    observation_id,
-    key,
-    action,
-    old,
-    new,
-    old_status,
-    new_status,
-    user,
-    reason,
-    channel,
-) -> None:
-    connection.execute(
-        observation_change.insert().values(
-            observation_id=observation_id,
-            **key,
-            action=action,
-            old_value=old,
-            new_value=new,
-            old_status=old_status,
-            new_status=new_status,
-            changed_at=utc_now(),
-            changed_by=user,
-            reason=reason,
-            channel=channel,
-        )
-    )
+def _history_row(
+    observation_id, key, action, old, new, old_status, new_status, user, reason, channel
+) -> dict[str, object]:
+    return {
+        "observation_id": observation_id,
+        **key,
+        "action": action,
+        "old_value": old,
+        "new_value": new,
+        "old_status": old_status,
+        "new_status": new_status,
+        "changed_at": utc_now(),
+        "changed_by": user,
+        "reason": reason,
+        "channel": channel,
+        "source_file": None,
+        "import_id": None,
+    }
 
 
 def _add_comment(
@@ -456,18 +474,20 @@ def delete_value(
         if current.status in LOCKED_STATUSES:
             raise WorkflowError(f"The value is {current.status} and locked.")
         # The history row and the comments, keyed by id, outlive the value.
-        _history(
-            connection,
-            current.id,
-            key,
-            "delete",
-            current.value,
-            None,
-            current.status,
-            None,
-            user.username,
-            reason,
-            channel,
+        connection.execute(
+            observation_change.insert(),
+            _history_row(
+                current.id,
+                key,
+                "delete",
+                current.value,
+                None,
+                current.status,
+                None,
+                user.username,
+                reason,
+                channel,
+            ),
         )
         connection.execute(observation.delete().where(observation.c.id == current.id))
     return True

@@ -6,6 +6,7 @@ as parameters or through COPY, never formatted into SQL.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
@@ -82,9 +83,15 @@ def insert_unless_present(
     Used where two writers may insert the same key at once: the second one
     gets None instead of an error that would end its transaction.
     """
-    if connection.dialect.name == "postgresql":
+    return connection.execute(
+        _insert_ignoring(connection.dialect.name, table), values
+    ).scalar()
+
+
+@functools.cache
+def _insert_ignoring(dialect: str, table: sa.Table):
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).values(**values).on_conflict_do_nothing()
-    return connection.execute(statement.returning(table.c.id)).scalar()
+    return insert(table).on_conflict_do_nothing().returning(table.c.id)

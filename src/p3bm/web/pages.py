@@ -19,8 +19,10 @@ from p3bm.rendering import render
 from p3bm.report import render_report
 from p3bm.series import load_frame, preferred, series_of
 from p3bm.web.auth import csrf_token, current_user
+from p3bm.web.cache import VersionedCache, data_version
 
 router = APIRouter(include_in_schema=False)
+_overviews = VersionedCache()
 Lang = Annotated[str | None, Query(pattern="^(id|en)$")]
 Year = Annotated[int | None, Query(ge=1900, le=2100)]
 
@@ -108,18 +110,26 @@ def area_page(request: Request, code: str, tahun: Year = None, lang: Lang = None
     with request.app.state.db.connect() as connection:
         area = area_registry.get_area(connection, code)
         statuses = _statuses(request)
-        year = tahun or latest_year(connection, area, statuses) or _current_year()
-        overview = build_overview(
-            connection,
-            area,
-            year,
-            lang=language,
-            stale_after_years=settings.stale_after_years,
-            verified_only=settings.verified_only,
-            statuses=statuses,
+        key = (area.code, tahun, language, statuses)
+
+        def build() -> tuple:
+            year = tahun or latest_year(connection, area, statuses) or _current_year()
+            overview = build_overview(
+                connection,
+                area,
+                year,
+                lang=language,
+                stale_after_years=settings.stale_after_years,
+                verified_only=settings.verified_only,
+                statuses=statuses,
+            )
+            choices = _year_choices(connection, area, year, statuses)
+            return overview, choices
+
+        overview, choices = _overviews.get_or_build(
+            key, data_version(connection), build
         )
         catalogue = Catalogue.load(connection)
-        choices = _year_choices(connection, area, year, statuses)
     return _page(
         request,
         "web/area.html",
