@@ -22,6 +22,7 @@ from p3bm.rendering import render
 from p3bm.settings import Settings
 from p3bm.storage.database import Database
 from p3bm.web.auth import SESSION_COOKIE, SESSION_MAX_AGE, session_secret
+from p3bm.web.cache import VersionedCache
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     )
     app.state.db = db
     app.state.settings = settings
+    app.state.overviews = VersionedCache()
     try:
         secret = session_secret(db, settings.secret_key)
     except P3BMError:

@@ -19,10 +19,9 @@ from p3bm.rendering import render
 from p3bm.report import render_report
 from p3bm.series import load_frame, preferred, series_of
 from p3bm.web.auth import csrf_token, current_user
-from p3bm.web.cache import VersionedCache, data_version
+from p3bm.web.cache import data_version
 
 router = APIRouter(include_in_schema=False)
-_overviews = VersionedCache()
 Lang = Annotated[str | None, Query(pattern="^(id|en)$")]
 Year = Annotated[int | None, Query(ge=1900, le=2100)]
 
@@ -126,7 +125,7 @@ def area_page(request: Request, code: str, tahun: Year = None, lang: Lang = None
             choices = _year_choices(connection, area, year, statuses)
             return overview, choices
 
-        overview, choices = _overviews.get_or_build(
+        overview, choices = request.app.state.overviews.get_or_build(
             key, data_version(connection), build
         )
         catalogue = Catalogue.load(connection)
