@@ -7,10 +7,11 @@ Usage::
 
 ``run_analysis_benchmarks(repeats, quick, backend, pages)`` builds a
 database of Jawa Barat (region 32: 27 kabupaten/kota, 627 kecamatan, 5,957
-desa/kelurahan) with the public sample tables, when the folder is found,
-generated values for the country, the province, every kabupaten/kota (core
-indicators, 2011-2021) and every kecamatan and village (2019-2021), and plan
-targets of Kota Bekasi and the province. It then times:
+desa/kelurahan). It contains the public sample tables when their folder is
+found, and plan targets of Kota Bekasi and the province. It also contains
+generated values: core indicators of the country, the province and every
+kabupaten/kota (2011-2021), and sub-area indicators of every kecamatan and
+village (2019-2021). The run then times:
 
 - each analysis for a city (Kota Bekasi, 32.75) and for the province (32)
   with all its kecamatan and villages, through ``run_analysis`` as the CLI,
@@ -23,8 +24,8 @@ targets of Kota Bekasi and the province. It then times:
 and, in the same run, a pandas baseline of each (``analysis_baselines``): the
 same rows read with ``pandas.read_sql`` and the same result computed with
 vectorised pandas. Before timing, each baseline's result is checked against
-P3BM's; a difference stops the run. Figures are medians of ``repeats`` runs in
-milliseconds of wall time, after one warm-up run.
+P3BM's, and a difference stops the run. Figures are medians of ``repeats``
+runs in milliseconds of wall time, after one warm-up run.
 
 The PostgreSQL backend builds the database in a schema of its own, dropped at
 the end, at TEST_POSTGRES_URL (default: postgresql://postgres@127.0.0.1:5432/test).
@@ -57,7 +58,7 @@ from p3bm.analysis.aggregate import aggregate_level
 from p3bm.analysis.base import AnalysisSettings
 from p3bm.analysis.runner import KINDS, AnalysisRequest, run_analysis
 from p3bm.analysis.targets import Target, store_targets
-from p3bm.areas import get_area, list_areas, load_region
+from p3bm.areas import Area, get_area, list_areas, load_region
 from p3bm.areas.codes import DISTRICT, REGENCY, VILLAGE
 from p3bm.catalogue import Catalogue, install_default_catalogue
 from p3bm.observations import NewValue, write_values
@@ -141,7 +142,7 @@ def median_ms(action: Callable[[], object], repeats: int) -> float:
 
 @contextlib.contextmanager
 def open_database(backend: str, folder: Path) -> Iterator[Database]:
-    """An empty database: an SQLite file, or a PostgreSQL schema dropped after."""
+    """Open an empty database: an SQLite file, or a PostgreSQL schema dropped after."""
     if backend == "sqlite":
         db = Database(str(folder / "analysis.sqlite"))
         try:
@@ -165,22 +166,35 @@ def open_database(backend: str, folder: Path) -> Iterator[Database]:
 
 
 def build_database(db: Database, folder: Path, quick: bool) -> None:
-    """Jawa Barat with the sample tables, generated values and plan targets."""
+    """Fill ``db`` with Jawa Barat, the sample tables, generated values and targets."""
     db.upgrade()
     load_region(db, REGION)
     with db.begin() as connection:
         install_default_catalogue(connection)
     if SAMPLE_DATA.is_dir():
         load_samples(db, SAMPLE_DATA, "benchmark", folder / "rejected")
-    rng = random.Random(20240601)
+
     with db.connect() as connection:
-        region = get_area(connection, REGION)
-        areas = list_areas(connection, within=region)
+        areas = list_areas(connection, within=get_area(connection, REGION))
+    write_values(
+        db,
+        generated_values(areas, quick),
+        user="benchmark",
+        status="verified",
+        channel="system",
+        file_name="generated",
+    )
+    store_targets(db, [Target(*row) for row in TARGETS], "benchmark")
+
+
+def generated_values(areas: list[Area], quick: bool) -> list[NewValue]:
+    """Generate the values of GENERATED and GENERATED_AREAS, the same in every run."""
+    rng = random.Random(20240601)
     subs = [a for a in areas if a.level in (DISTRICT, VILLAGE)]
     if quick:
         subs = [a for a in subs if a.code.startswith(CITY)]
     tops = ["ID", REGION] + [a.code for a in areas if a.level == REGENCY]
-    values = [
+    return [
         NewValue(code, area.code, year, "", "generated", round(rng.uniform(*span), 2))
         for area in subs
         for code, span in GENERATED.items()
@@ -191,22 +205,13 @@ def build_database(db: Database, folder: Path, quick: bool) -> None:
         for code, span in GENERATED_AREAS.items()
         for year in AREA_YEARS
     ]
-    write_values(
-        db,
-        values,
-        user="benchmark",
-        status="verified",
-        channel="system",
-        file_name="generated",
-    )
-    store_targets(db, [Target(*row) for row in TARGETS], "benchmark")
 
 
 # -- the benchmarks ----------------------------------------------------------------
 
 
 def bench_area(db: Database, code: str, repeats: int) -> dict:
-    """Each analysis of one area, beside its pandas baseline.
+    """Time each analysis of one area, beside its pandas baseline.
 
     Raises RuntimeError when a baseline's result differs from P3BM's.
     """
@@ -242,9 +247,17 @@ def bench_area(db: Database, code: str, repeats: int) -> dict:
 def aggregate_level_pandas(
     frame: pd.DataFrame, rules: pd.DataFrame, parent_of: dict[str, str]
 ) -> pd.DataFrame:
-    """``aggregate_level`` from kabupaten/kota written directly in pandas."""
+    """Compute ``aggregate_level`` from kabupaten/kota directly in pandas."""
     rules = rules[(rules["aggregation"] != "none") & (rules["lowest_level"] >= REGENCY)]
     data = frame.assign(parent=frame["area"].map(parent_of)).dropna(subset=["parent"])
+    found = [_extremes_pandas(data, rules)]
+    pairs = rules[rules["aggregation"].isin(["ratio", "weighted_mean"])]
+    for item in pairs.itertuples():
+        found.append(_pair_pandas(data, item))
+    return pd.concat([f for f in found if not f.empty] or found[:1], ignore_index=True)
+
+
+def _extremes_pandas(data: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
     keys = ["indicator", "parent", "year", "source"]
     extremes = rules[rules["aggregation"].isin(["sum", "min", "max"])]
     chosen = data[data["indicator"].isin(set(extremes["code"]))]
@@ -254,33 +267,27 @@ def aggregate_level_pandas(
     value = np.select(
         [rule == "min", rule == "max"], [grouped["min"], grouped["max"]], grouped["sum"]
     )
-    found = [
-        grouped[keys[:3]].assign(
-            sources=grouped["source"], value=value, contributed=grouped["size"]
-        )
-    ]
-    pairs = rules[rules["aggregation"].isin(["ratio", "weighted_mean"])]
-    for item in pairs.itertuples():
-        is_ratio = item.aggregation == "ratio"
-        first = data[data["indicator"] == (item.numerator if is_ratio else item.code)]
-        second = data[
-            data["indicator"] == (item.denominator if is_ratio else item.weight)
-        ]
-        both = first.merge(second, on=["area", "parent", "year"])
-        if both.empty:
-            continue
-        a = both["value_x"] if is_ratio else both["value_x"] * both["value_y"]
-        parts = both.assign(a=a, sources=both["source_x"] + "\x1f" + both["source_y"])
-        sums = parts.groupby(["parent", "year", "sources"], as_index=False).agg(
-            a=("a", "sum"), b=("value_y", "sum"), contributed=("a", "size")
-        )
-        factor = item.factor if is_ratio and not pd.isna(item.factor) else 1.0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = factor * sums["a"] / sums["b"]
-        found.append(
-            sums.assign(indicator=item.code, value=ratio.where(np.isfinite(ratio)))
-        )
-    return pd.concat(found, ignore_index=True)
+    return grouped[keys[:3]].assign(
+        sources=grouped["source"], value=value, contributed=grouped["size"]
+    )
+
+
+def _pair_pandas(data: pd.DataFrame, item) -> pd.DataFrame:
+    """Aggregate one ratio or weighted mean: parts added per parent, then divided."""
+    is_ratio = item.aggregation == "ratio"
+    first = data[data["indicator"] == (item.numerator if is_ratio else item.code)]
+    second = data[data["indicator"] == (item.denominator if is_ratio else item.weight)]
+    both = first.merge(second, on=["area", "parent", "year"])
+    a = both["value_x"] if is_ratio else both["value_x"] * both["value_y"]
+    parts = both.assign(a=a, sources=both["source_x"] + "\x1f" + both["source_y"])
+    sums = parts.groupby(["parent", "year", "sources"], as_index=False).agg(
+        a=("a", "sum"), b=("value_y", "sum"), contributed=("a", "size")
+    )
+
+    factor = item.factor if is_ratio and not pd.isna(item.factor) else 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = factor * sums["a"] / sums["b"]
+    return sums.assign(indicator=item.code, value=ratio.where(np.isfinite(ratio)))
 
 
 def _aggregate_rows(frame: pd.DataFrame) -> list[tuple]:
@@ -292,7 +299,7 @@ def _aggregate_rows(frame: pd.DataFrame) -> list[tuple]:
 
 
 def bench_country(db: Database, repeats: int) -> dict:
-    """Aggregation of every indicator from the 514 kabupaten/kota to provinces."""
+    """Time the aggregation of every indicator from 514 kabupaten/kota to provinces."""
     with db.connect() as connection:
         catalogue = Catalogue.load(connection)
         rules = read_catalogue(connection)
@@ -326,7 +333,7 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def serving(db: Database) -> Iterator[str]:
-    """A ``p3bm serve`` process over ``db``; yields its base URL, stops it after."""
+    """Run ``p3bm serve`` over ``db`` and yield its base URL, then stop it."""
     port = _free_port()
     command = [
         str(Path(sys.executable).with_name("p3bm")),
@@ -359,7 +366,9 @@ def _wait_for(url: str, server: subprocess.Popen) -> None:
             httpx.get(url + "/", timeout=5)
             return
         time.sleep(0.2)
-    raise TimeoutError(f"p3bm serve did not answer at {url}")
+    raise TimeoutError(
+        f"p3bm serve did not respond at {url} within {SERVER_START_SECONDS} s"
+    )
 
 
 def bench_pages(db: Database, repeats: int) -> dict:
