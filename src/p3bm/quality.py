@@ -221,7 +221,7 @@ def _parent_of(code: str) -> str | None:
 
 
 def parent_codes(areas: pd.Series) -> pd.Series:
-    """The parent code of each area code; None for the country.
+    """Return the parent code of each area code, or None for the country.
 
     Each distinct code is split once, which matters for frames of a whole
     province, where a few thousand codes repeat over many rows.
@@ -233,10 +233,10 @@ def parent_codes(areas: pd.Series) -> pd.Series:
 
 
 def _sums_against_parents(frame: pd.DataFrame, summable: list[str]) -> pd.DataFrame:
-    """Sum and count of the sub-areas of each parent, beside the parent's own value.
+    """Add up the sub-areas of each parent and put the parent's own value beside.
 
-    Columns indicator, parent, year, sum, count and parent_value, one row per
-    parent, indicator and year that has both, in that order.
+    The columns are indicator, parent, year, sum, count and parent_value, with
+    one row per indicator, parent and year that has both, in that order.
     """
     data = frame[frame["indicator"].isin(summable)]
     data = data.assign(parent=parent_codes(data["area"]))
@@ -315,6 +315,7 @@ def check_siblings(frame: pd.DataFrame, settings: QualitySettings) -> list[Quali
     # A zero spread (most values equal) gives no scores, since every departure
     # would then be infinitely far.
     scores = scores.replace([np.inf, -np.inf], np.nan).fillna(0.0)
+
     counts = groups.transform("size")
     is_outlier = (counts >= MIN_SIBLINGS) & (scores > limit)
     chosen = data[is_outlier]
@@ -377,7 +378,7 @@ def check_year_on_year(
 
 
 def _keyed_rows(frame: pd.DataFrame) -> Iterator[tuple[tuple, list[tuple]]]:
-    """Rows of (indicator, area, year, source, value), grouped by key in key order.
+    """Group the rows (indicator, area, year, source, value) by key, in key order.
 
     Within a key the rows keep their order in ``frame``.
     """
@@ -509,6 +510,7 @@ def check_ratio_consistency(
     ]
     if not items:
         return []
+
     table = pd.DataFrame(items, columns=["code", "numerator", "denominator", "factor"])
     data = frame[["indicator", "area", "year", "value"]]
     parts = table.merge(data, left_on="numerator", right_on="indicator")
@@ -526,6 +528,7 @@ def check_ratio_consistency(
         factor=("factor", "first"),
     )
     sums = sums[(sums["b"] > 0) & (sums["n"] >= 2)].reset_index()
+
     published = data.rename(
         columns={"indicator": "code", "area": "parent", "value": "published"}
     )
@@ -534,6 +537,7 @@ def check_ratio_consistency(
     scale = sums["published"].abs().clip(lower=1e-9)
     is_differing = (computed - sums["published"]).abs() / scale > tolerance
     differing = sums[is_differing]
+
     return [
         QualityFlag(
             "ratio_differs_from_parent",

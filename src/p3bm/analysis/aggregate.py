@@ -1,16 +1,16 @@
 """Values of an area computed from its sub-areas, by each indicator's rule.
 
-Rules: ``sum`` adds the sub-areas' values; ``ratio`` adds numerators and
-denominators first, then divides and multiplies by the factor; a sub-area
-counts only when it has both, so missing is never taken as zero;
-``weighted_mean`` is sum(w x) / sum(w) over sub-areas with both the value
-and the weight; ``min`` and ``max`` take the extreme; ``none`` marks survey
-estimates, which are never aggregated. An indicator is never aggregated from
-a level below its lowest level.
+The rules: ``sum`` adds the sub-areas' values. ``ratio`` adds numerators and
+denominators first, then divides and multiplies by the factor. A sub-area
+counts only when it has both parts, so a missing value is never taken as
+zero. ``weighted_mean`` is sum(w x) / sum(w) over the sub-areas with both
+the value and the weight. ``min`` and ``max`` take the extreme. ``none``
+marks survey estimates, which are never aggregated. An indicator is never
+aggregated from a level below its lowest level.
 
-Sources are never mixed: each combination of sources (one for the values, or
+Sources are never mixed. Each combination of sources (one for the values, or
 one for the numerator and one for the denominator) gives its own aggregate,
-labelled with them, and its own coverage. Aggregates are computed when asked
+labelled with them, and its own coverage. Aggregates are computed on request
 and never stored, so new data shows at once.
 """
 
@@ -42,10 +42,10 @@ def _values(frame: pd.DataFrame, code: str) -> pd.DataFrame:
 
 
 def contributions(frame: pd.DataFrame, item: Indicator) -> pd.DataFrame:
-    """One row per sub-area, year and source combination, with the parts to add.
+    """Return one row per sub-area, year and source combination, with its parts.
 
-    For ``sum``, ``min`` and ``max`` the part ``a`` is the value; for a ratio
-    ``a`` and ``b`` are the numerator and denominator; for a weighted mean
+    For ``sum``, ``min`` and ``max`` the part ``a`` is the value. For a ratio
+    ``a`` and ``b`` are the numerator and denominator, and for a weighted mean
     ``a`` is w x and ``b`` is w. ``sources`` labels the combination.
     """
     if item.aggregation in ("sum", "min", "max"):
@@ -92,9 +92,9 @@ def combine(
         return pd.DataFrame(
             columns=["parent", "year", "sources", "value", "contributed"]
         )
-    how = {"min": "min", "max": "max"}.get(item.aggregation, "sum")
+    reducer = {"min": "min", "max": "max"}.get(item.aggregation, "sum")
     grouped = data.groupby(["parent", "year", "sources"], sort=False).agg(
-        a=("a", how), b=("b", "sum"), contributed=("a", "size")
+        a=("a", reducer), b=("b", "sum"), contributed=("a", "size")
     )
     if item.aggregation == "ratio":
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -224,7 +224,7 @@ def _pairs_level(data: pd.DataFrame, items: list[Indicator], rule: str) -> pd.Da
 
 
 def _parts_of(item: Indicator) -> tuple[str, str]:
-    """The two indicators a ratio or weighted mean is computed from."""
+    """Return the two indicators a ratio or weighted mean is computed from."""
     if item.aggregation == "ratio":
         first, second = item.numerator, item.denominator
     else:
@@ -234,7 +234,7 @@ def _parts_of(item: Indicator) -> tuple[str, str]:
 
 
 def source_roles(item: Indicator, sources: str) -> dict[str, str]:
-    """The source of each part of a combination, keyed by indicator code."""
+    """Return the source of each part of a combination, keyed by indicator code."""
     names = sources.split("\x1f")
     if item.aggregation == "ratio":
         return {item.numerator or "": names[0], item.denominator or "": names[1]}
@@ -378,10 +378,10 @@ def aggregate(
 
 @dataclass
 class Part:
-    """What one sub-area adds to an aggregate from one combination of sources.
+    """The contribution of one sub-area to an aggregate from one source combination.
 
-    For ``sum``, ``min`` and ``max`` the part ``a`` is the value; for a ratio
-    ``a`` and ``b`` are the numerator and denominator; for a weighted mean
+    For ``sum``, ``min`` and ``max`` the part ``a`` is the value. For a ratio
+    ``a`` and ``b`` are the numerator and denominator, and for a weighted mean
     ``a`` is w x and ``b`` is w.
     """
 
@@ -394,7 +394,7 @@ class Part:
 def _parts_by_sources(
     scope: Scope, item: Indicator, expected: list[str], year: int
 ) -> dict[str, list[Part]]:
-    """The parts of each sub-area, by source label in order of first appearance."""
+    """Collect the parts of the sub-areas by source label, in order of appearance."""
     found: dict[str, list[Part]] = {}
     for area in expected:
         if item.aggregation in EXTREMES:
@@ -428,7 +428,7 @@ def _variant(item: Indicator, parts: list[Part], expected, sources: str) -> Vari
 
 
 def _combined_value(item: Indicator, parts: list[Part]) -> float | None:
-    """The aggregate of the parts by the indicator's rule; None when undefined."""
+    """Combine the parts by the indicator's rule; None when the result is undefined."""
     if item.aggregation == "min":
         return min(part.a for part in parts)
     if item.aggregation == "max":

@@ -63,7 +63,7 @@ class Result:
         self.inputs.extend(value for value in values if value is not None)
 
     def envelope(self, rows: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-        """The JSON shape of every analysis: parameters, inputs, rows and extras."""
+        """Build the JSON shape of every analysis: parameters, inputs, rows, extras."""
         unique = sorted(
             set(self.inputs), key=lambda v: (v.indicator, v.area, v.year, v.source)
         )
@@ -91,7 +91,7 @@ def relative_gap(value: float, benchmark: float, polarity: int) -> float | None:
 
 
 def clean(number: float | None, digits: int = 6) -> float | None:
-    """A float rounded for output, or None for a missing or non-finite number."""
+    """Round a float for output; None for a missing or non-finite number."""
     if number is None or not math.isfinite(number):
         return None
     return round(float(number), digits)

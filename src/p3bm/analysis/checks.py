@@ -125,11 +125,11 @@ def analyse_quality(
 def _checked_values(
     scope: Scope, area: Area, siblings: set[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every source's values and the preferred ones, of the subtree and siblings."""
+    """Select every source's values and the preferred ones, of subtree and siblings."""
     codes = scope.frame["area"].unique()
-    wanted = [code for code in codes if _in_area(code, area) or code in siblings]
-    frame = scope.frame[scope.frame["area"].isin(wanted)]
-    best = scope.best[scope.best["area"].isin(wanted)]
+    checked = [code for code in codes if _in_area(code, area) or code in siblings]
+    frame = scope.frame[scope.frame["area"].isin(checked)]
+    best = scope.best[scope.best["area"].isin(checked)]
     return frame, best
 
 

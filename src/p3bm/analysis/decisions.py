@@ -1,8 +1,8 @@
 """The TKPK's decisions on priority problems, kept with their history.
 
-Each decision adds a row with who decided, when and why; the latest row of
-an area, year and indicator is the current decision, so changing one keeps
-the earlier ones.
+Each decision adds a row with who decided, when and why. The latest row of
+an area, year and indicator is the current decision, so changing a decision
+keeps the earlier ones.
 """
 
 from __future__ import annotations
@@ -56,7 +56,10 @@ def record_decision(
     user: str,
     score: float | None = None,
 ) -> Decision:
-    """Store a decision; raises ConfigurationError for a bad decision or no reason."""
+    """Store a decision.
+
+    Raises ConfigurationError for an unknown decision or a blank reason.
+    """
     if decision not in DECISIONS:
         raise ConfigurationError(
             f"Unknown decision {decision!r}.", hint="Use accepted or rejected."
@@ -89,7 +92,7 @@ def record_decision(
 def decision_history(
     connection: Connection, area: str, year: int | None = None
 ) -> list[Decision]:
-    """Every decision of an area (and year), oldest first."""
+    """Return every decision of an area (and year), oldest first."""
     c = priority_decision.c
     query = sa.select(
         c.area_code,
@@ -108,7 +111,7 @@ def decision_history(
 
 
 def current_decisions(history: list[Decision]) -> dict[str, Decision]:
-    """The latest decision per indicator."""
+    """Return the latest decision per indicator."""
     latest: dict[str, Decision] = {}
     for item in history:
         latest[item.indicator] = item

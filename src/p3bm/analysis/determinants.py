@@ -72,7 +72,7 @@ class Determinants(Result):
 def rank_determinants(
     scope: Scope, problem: Indicator, area: Area, year: int, top: int = DEFAULT_TOP
 ) -> list[DeterminantRank]:
-    """The determinants of one problem, worst first."""
+    """Rank the determinants of one problem, worst first."""
     found = []
     for code in problem.determinants:
         item = scope.catalogue.by_code.get(code)

@@ -107,7 +107,7 @@ LABELS: dict[str, tuple[str, str]] = {
 
 
 def text(key: str, lang: str = "id", **params: object) -> str:
-    """The label ``key`` in ``lang``; an unknown key is returned as it is."""
+    """Return the label ``key`` in ``lang``, or the key itself when it is unknown."""
     pair = LABELS.get(key)
     if pair is None:
         return key

@@ -193,8 +193,8 @@ def _standing(scope, item, area, year, peers, benchmark, span) -> Standing | Non
 
 def _benchmark_series(scope, item, area, year, kind, span) -> list[InputValue]:
     found = []
-    for each in range(year - span, year + 1):
-        value, _label = scope.benchmark(item.code, area, each, kind)
+    for each_year in range(year - span, year + 1):
+        value, _label = scope.benchmark(item.code, area, each_year, kind)
         if value is not None:
             found.append(value)
     return found

@@ -1,9 +1,10 @@
 """Priority problems: which indicators of an area need action first.
 
-Candidates are the indicators (not neutral, with a current value) that are
-red in scorecard scheme A, or whose area lies in the quadrant worse on both
-axes of a standard pair among its peers, or that miss their plan target of
-the value's year. Each candidate gets
+Candidates are the indicators that are not neutral and have a current value,
+and that meet one of three conditions. They are red in scorecard scheme A,
+or the area lies in the quadrant worse on both axes of a standard pair among
+its peers, or they miss their plan target of the value's year. Each
+candidate gets
 
     score = w_gap N(-relative gap) + w_trend N(-s slope) + w_people N(people)
 
@@ -15,9 +16,10 @@ cannot be computed adds 0) and weights 0.4, 0.3 and 0.3 by default.
 - slope: the least-squares slope of the area's values over all years;
 - people affected: for a percentage, the share of the population in the bad
   state (x / 100 for lower-is-better, (100 - x) / 100 for higher-is-better)
-  times the population JP; for a count of people, the count in persons; for
-  any other unit (indices, years, rupiah), the number of poor people (JPM in
-  persons), since the problem is weighed by the poor it concerns.
+  times the population JP. For a count of people it is the count in
+  persons. For any other unit (indices, years, rupiah) it is the number of
+  poor people (JPM in persons), since the problem is weighed by the poor it
+  concerns.
 """
 
 from __future__ import annotations

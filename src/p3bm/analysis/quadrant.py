@@ -6,7 +6,7 @@ value, the parent's value or the peers' median. A count (an indicator
 aggregated by ``sum``) cannot be compared with a province total, so for
 counts the province, national and parent splits are the mean over the
 points, as priority locations use. When the chosen benchmark has no value
-the split falls back to the peers' median, and the result says so.
+the split falls back to the peers' median, and the result records that.
 
 A point is worse on an axis when s (value - split) < 0 (``s`` +1 when higher
 is better, -1 when lower is better; neutral indicators read higher as
@@ -73,7 +73,7 @@ class Point:
 
 @dataclass
 class Split:
-    """Where one axis is split, and how that value was found."""
+    """The value that splits one axis, and the method that found it."""
 
     value: float | None
     method: str
@@ -119,7 +119,7 @@ class Quadrant(Result):
 def classify(
     x: float, y: float, x_split: float, y_split: float, sx: int, sy: int
 ) -> str:
-    """The quadrant of (x, y); a value on the split is not worse."""
+    """Return the quadrant of (x, y); a value on the split is not worse."""
     worse_x = gap(x, x_split, sx or 1) < 0
     worse_y = gap(y, y_split, sy or 1) < 0
     if worse_x and worse_y:
@@ -239,7 +239,10 @@ def standard_quadrants(
     benchmark: str | None = None,
     points: str = "peers",
 ) -> list[Quadrant]:
-    """The standard pairs (P0 with JPM, P1, P2, TPT, GINI, IPM, LPE) with points."""
+    """Analyse the standard pairs (P0 with JPM, P1, P2, TPT, GINI, IPM, LPE).
+
+    Pairs without points are left out.
+    """
     found = []
     for x, y in STANDARD_PAIRS:
         if x not in scope.catalogue.by_code or y not in scope.catalogue.by_code:

@@ -1,16 +1,16 @@
 """The values an analysis of one area reads, loaded once and looked up fast.
 
-A scope holds the area, its ancestors up to the country, its peers (the
-kabupaten/kota of the province for a kabupaten/kota, the kelurahan of the
-city for a kelurahan, the sibling areas otherwise), its subtree, the stored
-totals of those areas in every source, and the plan targets of the area and
-its subtree. ``load_scope`` can leave out the peers, limit the subtree to a
-depth, and read only some indicators or years, so that each analysis reads
-only what it uses.
+A scope contains the area, its ancestors up to the country, its peers, its
+subtree, the stored totals of those areas in every source, and the plan
+targets of the area and its subtree. The peers of a kabupaten/kota are the
+kabupaten/kota of its province, those of a kelurahan the kelurahan of its
+city, and those of other areas their siblings. ``load_scope`` can leave out
+the peers, limit the subtree to a depth, and read only some indicators or
+years, so that each analysis reads only what it uses.
 
-Values are kept as plain tuples in dictionaries: an analysis of a city looks
-up a few thousand values one by one, which dictionaries do faster than
-pandas. The pandas frames ``frame`` and ``best`` are built on first use, for
+The values are kept in dictionaries, because an analysis of a city looks up
+a few thousand values one by one, which a dictionary does faster than a
+pandas frame. The frames ``frame`` and ``best`` are built on first use, for
 the analyses that work on whole columns.
 """
 
@@ -60,9 +60,9 @@ def peer_root_level(level: int) -> int:
 class Scope:
     """The area, the areas around it, their values and the targets.
 
-    ``rows`` holds every source's total of each indicator, area and year.
-    ``has_peers`` is False when the peers were not loaded; ``peers`` then
-    raises rather than return the area alone.
+    ``rows`` contains every source's total of each indicator, area and year.
+    ``has_peers`` is False when the peers were not loaded, and ``peers`` then
+    raises RuntimeError rather than return the area alone.
     """
 
     area: Area
@@ -98,7 +98,7 @@ class Scope:
     # Values
 
     def value(self, indicator: str, area: str, year: int) -> InputValue | None:
-        """The preferred value of one key, or None."""
+        """Return the preferred value of one key, or None."""
         found = self._values.get((indicator, area, year))
         if found is None:
             return None
@@ -117,13 +117,13 @@ class Scope:
         return self._year_lists
 
     def years(self, indicator: str, area: str) -> list[int]:
-        """Sorted years with a value for one indicator and area."""
+        """Return the sorted years with a value for one indicator and area."""
         return self._years.get((indicator, area), [])
 
     def series(
         self, indicator: str, area: str, until: int | None = None
     ) -> list[InputValue]:
-        """Values of one indicator and area by year, up to ``until``."""
+        """Return the values of one indicator and area by year, up to ``until``."""
         years = self.years(indicator, area)
         if until is not None:
             years = years[: bisect.bisect_right(years, until)]
@@ -131,7 +131,7 @@ class Scope:
         return [value for value in found if value is not None]
 
     def latest(self, indicator: str, area: str, year: int) -> InputValue | None:
-        """The value of the latest year at or before ``year``."""
+        """Return the value of the latest year at or before ``year``."""
         years = self.years(indicator, area)
         position = bisect.bisect_right(years, year)
         if position == 0:
@@ -142,12 +142,12 @@ class Scope:
         return value is not None and year - value.year > self.settings.stale_after_years
 
     def current(self, indicator: str, area: str, year: int) -> InputValue | None:
-        """The latest value at or before ``year`` that is not stale."""
+        """Return the latest value at or before ``year`` that is not stale."""
         value = self.latest(indicator, area, year)
         return None if self.is_stale(value, year) else value
 
     def all_sources(self, indicator: str, area: str, year: int) -> list[InputValue]:
-        """Every source's value of one key."""
+        """Return every source's value of one key."""
         if self._by_key is None:
             self._by_key = defaultdict(list)
             for row in self.rows:
@@ -157,12 +157,12 @@ class Scope:
     def indicators_with_values(
         self, areas: Iterable[str], first_year: int, last_year: int
     ) -> set[str]:
-        """Codes of the indicators with a value for any of ``areas`` in the years."""
-        wanted = set(areas)
+        """Return the indicators with a value for any of ``areas`` in the years."""
+        chosen = set(areas)
         return {
             indicator
             for (indicator, area), years in self._years.items()
-            if area in wanted
+            if area in chosen
             and bisect.bisect_left(years, first_year)
             < bisect.bisect_right(years, last_year)
         }
@@ -193,7 +193,7 @@ class Scope:
         return list(self._children.get(code, []))
 
     def descendants(self, code: str, level: int, year: int | None = None) -> list[Area]:
-        """Areas at ``level`` below ``code`` that existed in ``year``."""
+        """Return the areas at ``level`` below ``code`` that existed in ``year``."""
         key = (code, level, year)
         if key not in self._descendants:
             found = [
@@ -207,7 +207,7 @@ class Scope:
         return list(self._descendants[key])
 
     def ancestor_at(self, code: str, level: int) -> str | None:
-        """Code of the ancestor of ``code`` at ``level``, or None when not above it."""
+        """Return the code of the ancestor at ``level``, or None when there is none."""
         own = codes.level_of_code(code)
         if level >= own:
             return None
@@ -216,7 +216,7 @@ class Scope:
         return ".".join(code.split(".")[:level])
 
     def peers(self, area: Area, year: int | None = None) -> list[Area]:
-        """The area and its peers, in code order."""
+        """Return the area and its peers, in code order."""
         if area.level == codes.COUNTRY:
             return [area]
         if not self.has_peers:
@@ -228,11 +228,11 @@ class Scope:
     def benchmark(
         self, indicator: str, area: Area, year: int, kind: str
     ) -> tuple[InputValue | None, str]:
-        """The benchmark value of ``kind`` for an area and year, with its label.
+        """Return the benchmark value of ``kind`` for an area and year, and its label.
 
-        ``province`` and ``national`` are the values of those ancestors;
-        ``parent`` the parent's; ``peer_median`` the median of the peers'
-        values in that year, recorded with the area code ``peers:ROOT``.
+        ``province`` and ``national`` are the values of those ancestors, and
+        ``parent`` is the parent's value. ``peer_median`` is the median of the
+        peers' values in that year, recorded with the area code ``peers:ROOT``.
         """
         if kind == "peer_median":
             return self.peer_median(indicator, area, year)
@@ -265,10 +265,10 @@ class Scope:
 
 
 def _frame(rows: Iterable[Row]) -> pd.DataFrame:
-    """A frame of FRAME_COLUMNS; text columns keep the object dtype.
+    """Build a frame of FRAME_COLUMNS whose text columns keep the object dtype.
 
-    Object columns are built several times faster than pandas' string dtype
-    and group as fast, which counts for the frames of a whole province.
+    In pandas 3.1 object columns are built and grouped faster than the string
+    dtype, which counts for the frames of a whole province.
     """
     listed = list(rows)
     columns = list(zip(*listed, strict=True)) if listed else [()] * 5
@@ -290,7 +290,7 @@ def _texts(values) -> pd.Series:
 
 
 def readable(settings: AnalysisSettings) -> tuple[str, ...] | None:
-    """Statuses to read: the allowed ones, narrowed to verified when asked."""
+    """Return the statuses to read: the allowed ones, narrowed to verified if set."""
     if not settings.verified_only:
         return settings.statuses
     if settings.statuses is None:
@@ -320,7 +320,10 @@ def read_rows(
     areas: list[str] | None = None,
     prefix: str | None = None,
 ) -> list[Row]:
-    """Stored totals with a value of the listed areas, or of ``prefix``'s subtree."""
+    """Read the stored totals with a value, of the listed areas or of a subtree.
+
+    ``prefix`` is the code of the subtree's root area.
+    """
     c = observation.c
     query = sa.select(c.indicator_code, c.area_code, c.year, c.source, c.value).where(
         c.value.is_not(None), c.disaggregation == ""
@@ -386,8 +389,8 @@ def _inside_rows(
     found = read_rows(connection, filters, prefix=area.code)
     if depth is None or area.level + depth >= codes.VILLAGE:
         return found
-    wanted = {a.code for a in subtree}
-    return [row for row in found if row[1] in wanted]
+    loaded = {a.code for a in subtree}
+    return [row for row in found if row[1] in loaded]
 
 
 def load_scope(

@@ -62,22 +62,17 @@ def build_report_sections(
         source_priority=tuple(source_priority),
         scheme=scheme,
     )
-    scope = load_scope(connection, area, settings, depth=1)
+    scope = load_scope(connection, area, settings, depth=1, until=year)
     history = decision_history(connection, area.code, year)
     problems = analyse_problems(scope, area, year, history)
-    accepted = [
-        d.indicator
-        for d in current_decisions(history).values()
-        if d.decision == "accepted"
-    ]
-    chosen = accepted or [c.indicator.code for c in problems.candidates]
-    chosen = [code for code in chosen if scope.catalogue.get(code).determinants]
+    chosen = _problems_to_explain(scope, problems, history)
     sections = ReportSections(
         scorecard=scorecard_area(scope, area, year, scheme=scheme),
         problems=problems,
         determinants=analyse_determinants(scope, area, year, chosen),
         lang=lang,
     )
+
     for quadrant in standard_quadrants(scope, area, year):
         sections.quadrants.append((quadrant, quadrant_svg(quadrant, lang)))
     if area.level < codes.VILLAGE:
@@ -86,7 +81,23 @@ def build_report_sections(
             sections.locations_map = locations_svg(
                 connection, scope, sections.locations, lang
             )
+
     present = [c for c in REPORT_TRENDS if c in scope.catalogue.by_code]
     trend = analyse_trends(scope, area, year, indicators=present)
     sections.trends = [c for c in trend_charts(scope, trend, lang) if c.svg]
     return sections
+
+
+def _problems_to_explain(scope, problems: PriorityProblems, history) -> list[str]:
+    """Choose the problems whose determinants the report ranks.
+
+    These are the accepted problems, else every candidate, of those with
+    determinants in the catalogue.
+    """
+    accepted = [
+        d.indicator
+        for d in current_decisions(history).values()
+        if d.decision == "accepted"
+    ]
+    chosen = accepted or [c.indicator.code for c in problems.candidates]
+    return [code for code in chosen if scope.catalogue.get(code).determinants]

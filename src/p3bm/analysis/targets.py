@@ -115,7 +115,7 @@ def load_targets(
 def choose_target(
     targets: list[Target], indicator: str, area: str, year: int
 ) -> Target | None:
-    """The target of that indicator, area and year, by the preferred kind."""
+    """Return the target of that indicator, area and year, of the preferred kind."""
     found = [
         t for t in targets if (t.indicator, t.area, t.year) == (indicator, area, year)
     ]
@@ -125,10 +125,11 @@ def choose_target(
 def next_target(
     targets: list[Target], indicator: str, area: str, year: int
 ) -> Target | None:
-    """The target to make progress towards from ``year``.
+    """Return the target to make progress towards from ``year``.
 
-    That is the earliest target year at or after ``year``, or, when every
-    target lies in the past, the latest one; ties go to the preferred kind.
+    That is the target of the earliest year at or after ``year``, or the
+    latest target when every target lies in the past. Between targets of the
+    same year the preferred kind wins.
     """
     found = [t for t in targets if (t.indicator, t.area) == (indicator, area)]
     if not found:
@@ -228,7 +229,10 @@ class TargetReader:
         kind = normalize_kind(kind_cell) if kind_cell else self.default_kind
         if None in (area, indicator, year, value):
             return
-        assert area and indicator and year is not None and value is not None
+        assert area is not None
+        assert indicator is not None
+        assert year is not None
+        assert value is not None
         if indicator.minimum is not None and value < indicator.minimum:
             fail(
                 "below_minimum",

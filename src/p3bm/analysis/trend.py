@@ -42,7 +42,7 @@ NOT_LEVEL_UNITS = {"%", "indeks", "rasio", "tahun"}
 
 
 def is_level(item: Indicator) -> bool:
-    """Whether compound growth means something: counts and amounts, not rates."""
+    """Tell whether compound growth means something: counts and amounts, not rates."""
     unit = item.unit.strip().lower()
     return unit not in NOT_LEVEL_UNITS and not unit.startswith("per ")
 
@@ -110,7 +110,7 @@ def progress_status(ratio: float) -> str:
 def measure_progress(
     base: InputValue, current: InputValue, target: Target, polarity: int
 ) -> Progress:
-    """Progress from ``base`` to ``current`` towards ``target``."""
+    """Measure the progress from ``base`` to ``current`` towards ``target``."""
     result = Progress(
         "not_available",
         base_year=base.year,
@@ -126,17 +126,20 @@ def measure_progress(
     if polarity * (current.value - target.value) >= 0:
         result.status = "achieved"
         return result
+
     goal = target.value or ZERO_REPLACEMENT
     start = base.value or ZERO_REPLACEMENT
     if current.year <= base.year or target.year <= base.year:
         return result
     if start * current.value <= 0 or start * goal <= 0:
         return result
+
     observed = (current.value / start) ** (1 / (current.year - base.year)) - 1
     required = (goal / start) ** (1 / (target.year - base.year)) - 1
     result.observed_growth, result.required_growth = observed, required
     if required == 0:
         return result
+
     sign = -1 if start < 0 else 1
     result.ratio = sign * polarity * observed / abs(required)
     result.status = progress_status(result.ratio)
@@ -200,7 +203,7 @@ class TrendLine:
 
 
 def base_point(points: list[InputValue], base_year: int) -> InputValue | None:
-    """The value of ``base_year``, else of the first later year (Open SDG rule)."""
+    """Return the value of ``base_year``, else of the first later year (Open SDG)."""
     later = [p for p in points if p.year >= base_year]
     return later[0] if later else None
 

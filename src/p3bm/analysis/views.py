@@ -19,7 +19,7 @@ CATEGORY_COLOURS = {"P1": "#c92a2a", "P2": "#f76707", "P3": "#fcc419", "P4": "#7
 
 
 def quadrant_svg(result: Quadrant, lang: str) -> str:
-    """The bubble chart of a quadrant result."""
+    """Draw the bubble chart of a quadrant result."""
     assert result.x_indicator and result.y_indicator
     points = [
         charts.ScatterPoint(
@@ -48,7 +48,10 @@ def quadrant_svg(result: Quadrant, lang: str) -> str:
 def locations_svg(
     connection: Connection, scope: Scope, result: PriorityLocations, lang: str
 ) -> str:
-    """The map of priority locations; empty when the sub-areas have no boundaries."""
+    """Draw the map of priority locations.
+
+    The result is an empty string when none of the sub-areas has a boundary.
+    """
     areas = scope.descendants(result.area, result.level, result.year)
     geometries = area_geometries(connection, areas)
     features = [
@@ -77,7 +80,7 @@ class TrendChart:
 
 
 def trend_charts(scope: Scope, result: Trend, lang: str) -> list[TrendChart]:
-    """A line chart per indicator: the area, its province, and the target."""
+    """Draw a line chart per indicator: the area, its province and the target."""
     found = []
     province = scope.ancestor_at(result.area, 1)
     for line in result.lines:

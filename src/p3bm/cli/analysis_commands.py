@@ -111,20 +111,20 @@ def _level(value: str | None) -> int | None:
         raise click.BadParameter(str(exc)) from None
 
 
-def analysis_settings(app: App, **given) -> AnalysisSettings:
-    """Settings of an analysis: the options given, else the configured settings."""
+def analysis_settings(app: App, **options) -> AnalysisSettings:
+    """Build the settings of an analysis from its options, else the configuration."""
     settings = app.settings
     return AnalysisSettings(
-        stale_after_years=_pick(given.get("stale_after"), settings.stale_after_years),
-        source_priority=tuple(given.get("source_priority") or ()),
-        verified_only=bool(given.get("verified_only")) or settings.verified_only,
-        scheme=(given.get("scheme") or settings.scorecard_scheme).upper(),
-        benchmark=given.get("benchmark") or "province",
-        target_kind=given.get("target_kind"),
-        weight_gap=_pick(given.get("weight_gap"), settings.priority_weight_gap),
-        weight_trend=_pick(given.get("weight_trend"), settings.priority_weight_trend),
+        stale_after_years=_pick(options.get("stale_after"), settings.stale_after_years),
+        source_priority=tuple(options.get("source_priority") or ()),
+        verified_only=bool(options.get("verified_only")) or settings.verified_only,
+        scheme=(options.get("scheme") or settings.scorecard_scheme).upper(),
+        benchmark=options.get("benchmark") or "province",
+        target_kind=options.get("target_kind"),
+        weight_gap=_pick(options.get("weight_gap"), settings.priority_weight_gap),
+        weight_trend=_pick(options.get("weight_trend"), settings.priority_weight_trend),
         weight_people=_pick(
-            given.get("weight_people"), settings.priority_weight_people
+            options.get("weight_people"), settings.priority_weight_people
         ),
     )
 

@@ -42,7 +42,7 @@ class InputOut(BaseModel):
 
 
 class Envelope(BaseModel, Generic[RowT]):
-    """What every analysis returns: parameters, rows and inputs."""
+    """The result shape of every analysis: parameters, rows and inputs."""
 
     kind: str
     area: str
@@ -370,7 +370,7 @@ def aggregate_endpoint(
     indicator: Codes = None,
     from_level: Annotated[str | None, Query(max_length=20)] = None,
 ) -> dict:
-    """An area's values computed from its sub-areas, one result per source mix."""
+    """Compute an area's values from its sub-areas, one result per source mix."""
     analysis = AnalysisRequest(
         indicators=[c.upper() for c in indicator or []], from_level=_level(from_level)
     )
@@ -517,7 +517,7 @@ def decisions_endpoint(
     area: Annotated[str, Query(max_length=40)],
     year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
 ) -> list[dict]:
-    """Every TKPK decision of an area, oldest first."""
+    """List every TKPK decision of an area, oldest first."""
     with request.app.state.db.connect() as connection:
         found = area_registry.get_area(connection, area)
         return [d.to_dict() for d in decision_history(connection, found.code, year)]

@@ -166,7 +166,7 @@ def _visuals(connection, kind: str, outcome: Outcome, lang: str) -> dict[str, An
 
 
 def routes() -> APIRouter:
-    """The analysis API and these pages, as one router for the application."""
+    """Combine the analysis API and these pages into one router for the app."""
     from p3bm.web import analysis_api
 
     combined = APIRouter()
