@@ -24,8 +24,7 @@ The checks, each a setting with a default:
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -179,41 +178,50 @@ def check_numerators(frame: pd.DataFrame, catalogue: Catalogue) -> list[QualityF
             pairs[pair] = factor
     if not pairs:
         return []
-    table = pd.DataFrame(
-        [(n, d, f) for (n, d), f in pairs.items()],
-        columns=["numerator", "denominator", "factor"],
-    )
-    data = frame.drop_duplicates(["indicator", "area", "year"])
-    data = data[["indicator", "area", "year", "value"]]
-    parts = table.merge(data, left_on="numerator", right_on="indicator")
-    both = parts.merge(
-        data.rename(columns={"indicator": "denominator", "value": "other"}),
-        on=["denominator", "area", "year"],
-    )
-    above = both[both["value"] * both["factor"] > both["other"]]
-    return [
-        QualityFlag(
-            "numerator_above_denominator",
-            numerator,
-            area,
-            int(year),
-            float(value),
-            {
-                "numerator": numerator,
-                "denominator": denominator,
-                "other": _number(float(other)),
-            },
-        )
-        for numerator, denominator, area, year, value, other in zip(
-            above["numerator"].tolist(),
-            above["denominator"].tolist(),
-            above["area"].tolist(),
-            above["year"].tolist(),
-            above["value"].tolist(),
-            above["other"].tolist(),
-            strict=True,
-        )
-    ]
+
+    by_indicator = _values_by_indicator(frame, {c for pair in pairs for c in pair})
+    flags = []
+    for (numerator, denominator), factor in pairs.items():
+        others = by_indicator.get(denominator, {})
+        for (area, year), value in by_indicator.get(numerator, {}).items():
+            other = others.get((area, year))
+            if other is not None and value * factor > other:
+                flags.append(
+                    QualityFlag(
+                        "numerator_above_denominator",
+                        numerator,
+                        area,
+                        int(year),
+                        float(value),
+                        {
+                            "numerator": numerator,
+                            "denominator": denominator,
+                            "other": _number(float(other)),
+                        },
+                    )
+                )
+    return flags
+
+
+def _values_by_indicator(
+    frame: pd.DataFrame, codes: set[str]
+) -> dict[str, dict[tuple[str, int], float]]:
+    """Map each of ``codes`` to its values by (area, year), the first of each key.
+
+    Plain dictionaries, because the checks that use them look up a few values
+    per row, which costs less than merging frames whatever their size.
+    """
+    data = frame[frame["indicator"].isin(codes)]
+    found: dict[str, dict[tuple[str, int], float]] = {}
+    for indicator, area, year, value in zip(
+        data["indicator"].tolist(),
+        data["area"].tolist(),
+        data["year"].tolist(),
+        data["value"].tolist(),
+        strict=True,
+    ):
+        found.setdefault(indicator, {}).setdefault((area, year), value)
+    return found
 
 
 def _parent_of(code: str) -> str | None:
@@ -232,24 +240,36 @@ def parent_codes(areas: pd.Series) -> pd.Series:
     return pd.Series(parents[positions], index=areas.index, dtype=object)
 
 
-def _sums_against_parents(frame: pd.DataFrame, summable: list[str]) -> pd.DataFrame:
-    """Add up the sub-areas of each parent and put the parent's own value beside.
+SumRow = tuple[str, str, int, float, int, float]
 
-    The columns are indicator, parent, year, sum, count and parent_value, with
-    one row per indicator, parent and year that has both, in that order.
+
+def sums_against_parents(frame: pd.DataFrame, catalogue: Catalogue) -> list[SumRow]:
+    """Add up the summable values of each parent's sub-areas, beside its own value.
+
+    Returns (indicator, parent, year, sum, count, parent value) for every
+    indicator, parent and year that has both, in that order. ``check_sums``
+    and ``check_sum_coverage`` take the result, to add up only once.
     """
-    data = frame[frame["indicator"].isin(summable)]
-    data = data.assign(parent=parent_codes(data["area"]))
-    totals = data.groupby(["indicator", "parent", "year"])["value"].agg(
-        ["sum", "count"]
-    )
-    own = frame[["indicator", "area", "year", "value"]].rename(
-        columns={"area": "parent", "value": "parent_value"}
-    )
-    return totals.reset_index().merge(own, on=["indicator", "parent", "year"])
+    summable = {item.code for item in catalogue if item.aggregation == "sum"}
+    parent_of: dict[str, str | None] = {}
+    found = []
+    for indicator, values in _values_by_indicator(frame, summable).items():
+        parts: dict[tuple[str, int], list[float]] = {}
+        for (area, year), value in values.items():
+            if area not in parent_of:
+                parent_of[area] = _parent_of(area)
+            parent = parent_of[area]
+            if parent is not None:
+                parts.setdefault((parent, year), []).append(value)
+        for (parent, year), children in parts.items():
+            own = values.get((parent, year))
+            if own is not None:
+                total = math.fsum(children)
+                found.append((indicator, parent, year, total, len(children), own))
+    return sorted(found)
 
 
-def _sum_flags(code: str, rows: pd.DataFrame) -> list[QualityFlag]:
+def _sum_flags(code: str, rows: list[tuple]) -> list[QualityFlag]:
     return [
         QualityFlag(
             code,
@@ -259,25 +279,22 @@ def _sum_flags(code: str, rows: pd.DataFrame) -> list[QualityFlag]:
             float(total),
             {"count": int(count), "other": _number(float(parent_value))},
         )
-        for indicator, parent, year, total, count, parent_value in zip(
-            rows["indicator"].tolist(),
-            rows["parent"].tolist(),
-            rows["year"].tolist(),
-            rows["sum"].tolist(),
-            rows["count"].tolist(),
-            rows["parent_value"].tolist(),
-            strict=True,
-        )
+        for indicator, parent, year, total, count, parent_value in rows
     ]
 
 
-def check_sums(frame: pd.DataFrame, catalogue: Catalogue) -> list[QualityFlag]:
-    summable = [item.code for item in catalogue if item.aggregation == "sum"]
-    if not frame["indicator"].isin(summable).any():
-        return []
-    sums = _sums_against_parents(frame, summable)
-    limit = sums["parent_value"] * (1 + SUM_TOLERANCE)
-    above = sums[(sums["parent_value"] > 0) & (sums["sum"] > limit)]
+def check_sums(
+    frame: pd.DataFrame, catalogue: Catalogue, sums: list[SumRow] | None = None
+) -> list[QualityFlag]:
+    """Flag sums of sub-areas above the parent's own value.
+
+    ``sums`` is the result of ``sums_against_parents`` when already computed.
+    """
+    if sums is None:
+        sums = sums_against_parents(frame, catalogue)
+    above = [
+        row for row in sums if row[5] > 0 and row[3] > row[5] * (1 + SUM_TOLERANCE)
+    ]
     return _sum_flags("sum_above_parent", above)
 
 
@@ -377,37 +394,35 @@ def check_year_on_year(
     ]
 
 
-def _keyed_rows(frame: pd.DataFrame) -> Iterator[tuple[tuple, list[tuple]]]:
-    """Group the rows (indicator, area, year, source, value) by key, in key order.
+def _several_sources(frame: pd.DataFrame) -> list[tuple[tuple, list[tuple]]]:
+    """Group the rows of keys with values from two or more sources, in key order.
 
-    Within a key the rows keep their order in ``frame``.
+    Each group is a key (indicator, area, year) and its rows (indicator, area,
+    year, source, value) in their order in ``frame``.
     """
-    ordered = frame.sort_values(KEYS, kind="stable")
-    rows = zip(
-        ordered["indicator"].tolist(),
-        ordered["area"].tolist(),
-        ordered["year"].tolist(),
-        ordered["source"].tolist(),
-        ordered["value"].tolist(),
+    repeated = frame[frame.duplicated(KEYS, keep=False)]
+    groups: dict[tuple, list[tuple]] = {}
+    for row in zip(
+        repeated["indicator"].tolist(),
+        repeated["area"].tolist(),
+        repeated["year"].tolist(),
+        repeated["source"].tolist(),
+        repeated["value"].tolist(),
         strict=True,
+    ):
+        groups.setdefault(row[:3], []).append(row)
+    return sorted(
+        (key, rows) for key, rows in groups.items() if len({r[3] for r in rows}) > 1
     )
-    for key, group in itertools.groupby(rows, key=lambda row: row[:3]):
-        yield key, list(group)
 
 
 def check_sources(frame: pd.DataFrame) -> list[QualityFlag]:
-    several = frame[frame.groupby(KEYS)["source"].transform("nunique") > 1]
-    if several.empty:
-        return []
-    spread = several.groupby(KEYS)["value"].agg(["min", "max"])
-    high = spread["max"]
-    relative = (high - spread["min"]) / high.abs()
-    disagreeing = spread[(high != 0) & (relative > SOURCE_TOLERANCE)]
-    if disagreeing.empty:
-        return []
-    chosen = several.merge(disagreeing.reset_index()[KEYS], on=KEYS)
     flags = []
-    for (indicator, area, year), rows in _keyed_rows(chosen):
+    for (indicator, area, year), rows in _several_sources(frame):
+        values = [row[4] for row in rows]
+        high = max(values)
+        if high == 0 or (high - min(values)) / abs(high) <= SOURCE_TOLERANCE:
+            continue
         listed = ", ".join(
             f"{source or '(default)'} {_number(float(value))}"
             for _i, _a, _y, source, value in rows
@@ -418,7 +433,7 @@ def check_sources(frame: pd.DataFrame) -> list[QualityFlag]:
                 indicator,
                 area,
                 int(year),
-                float(max(row[4] for row in rows)),
+                float(high),
                 {"sources": listed},
             )
         )
@@ -426,31 +441,32 @@ def check_sources(frame: pd.DataFrame) -> list[QualityFlag]:
 
 
 def check_method_breaks(frame: pd.DataFrame, catalogue: Catalogue) -> list[QualityFlag]:
-    breaks = [(item.code, year) for item in catalogue for year in item.method_breaks]
+    breaks = {item.code: item.method_breaks for item in catalogue if item.method_breaks}
     if not breaks:
         return []
-    table = pd.DataFrame(breaks, columns=["indicator", "break_year"])
-    data = frame[["indicator", "area", "year", "value"]].merge(table, on="indicator")
-    data = data.assign(before=data["year"] < data["break_year"])
-    keys = ["indicator", "area", "break_year"]
-    spans = data.groupby(keys)["before"].agg(["any", "all"])
-    spanning = spans[spans["any"] & ~spans["all"]].reset_index()[keys]
-    before = data[data["before"]].sort_values("year", kind="stable")
-    latest = before.drop_duplicates(keys, keep="last").merge(spanning, on=keys)
-    latest = latest.sort_values(keys, kind="stable")
-    return [
-        QualityFlag(
-            "method_break", indicator, area, int(year), float(value), {"break_year": b}
-        )
-        for indicator, area, year, value, b in zip(
-            latest["indicator"].tolist(),
-            latest["area"].tolist(),
-            latest["year"].tolist(),
-            latest["value"].tolist(),
-            latest["break_year"].tolist(),
-            strict=True,
-        )
-    ]
+
+    series: dict[tuple[str, str], list[tuple[int, float]]] = {}
+    for indicator, values in _values_by_indicator(frame, set(breaks)).items():
+        for (area, year), value in values.items():
+            series.setdefault((indicator, area), []).append((year, value))
+    flags = []
+    for (indicator, area), points in sorted(series.items()):
+        points.sort()
+        for break_year in breaks[indicator]:
+            before = [point for point in points if point[0] < break_year]
+            if before and len(before) < len(points):
+                year, value = before[-1]
+                flags.append(
+                    QualityFlag(
+                        "method_break",
+                        indicator,
+                        area,
+                        int(year),
+                        float(value),
+                        {"break_year": break_year},
+                    )
+                )
+    return flags
 
 
 def check_all(
@@ -476,21 +492,25 @@ def check_all(
 
 
 def check_sum_coverage(
-    frame: pd.DataFrame, catalogue: Catalogue, expected: dict[str, int]
+    frame: pd.DataFrame,
+    catalogue: Catalogue,
+    expected: dict[str, int],
+    sums: list[SumRow] | None = None,
 ) -> list[QualityFlag]:
     """Flag sums of sub-areas below the parent when every expected sub-area reported.
 
-    ``expected`` maps a parent code to the number of its sub-areas.
+    ``expected`` maps a parent code to the number of its sub-areas. ``sums``
+    is the result of ``sums_against_parents`` when already computed.
     """
-    summable = [item.code for item in catalogue if item.aggregation == "sum"]
-    if not frame["indicator"].isin(summable).any():
-        return []
-    sums = _sums_against_parents(frame, summable)
-    sums = sums[sums["parent"].isin(list(expected))]
-    wanted = sums["parent"].map(expected).astype("float64")
-    limit = sums["parent_value"] * (1 - SUM_TOLERANCE)
-    below = sums[
-        (sums["count"] >= wanted) & (sums["parent_value"] > 0) & (sums["sum"] < limit)
+    if sums is None:
+        sums = sums_against_parents(frame, catalogue)
+    below = [
+        (indicator, parent, year, total, count, own)
+        for indicator, parent, year, total, count, own in sums
+        if parent in expected
+        and count >= expected[parent]
+        and own > 0
+        and total < own * (1 - SUM_TOLERANCE)
     ]
     return _sum_flags("sum_below_parent", below)
 
@@ -501,7 +521,7 @@ def check_ratio_consistency(
     """Flag parents whose published rate differs from the rate of their sub-areas."""
     present = set(frame["indicator"])
     items = [
-        (item.code, item.numerator, item.denominator, item.factor or 1.0)
+        item
         for item in catalogue
         if item.aggregation == "ratio"
         and item.code in present
@@ -511,60 +531,60 @@ def check_ratio_consistency(
     if not items:
         return []
 
-    table = pd.DataFrame(items, columns=["code", "numerator", "denominator", "factor"])
-    data = frame[["indicator", "area", "year", "value"]]
-    parts = table.merge(data, left_on="numerator", right_on="indicator")
-    both = parts.drop(columns="indicator").merge(
-        data,
-        left_on=["denominator", "area", "year"],
-        right_on=["indicator", "area", "year"],
-        suffixes=("_a", "_b"),
-    )
-    both = both.assign(parent=parent_codes(both["area"]))
-    sums = both.groupby(["code", "parent", "year"]).agg(
-        a=("value_a", "sum"),
-        b=("value_b", "sum"),
-        n=("area", "size"),
-        factor=("factor", "first"),
-    )
-    sums = sums[(sums["b"] > 0) & (sums["n"] >= 2)].reset_index()
+    needed = {code for i in items for code in (i.code, i.numerator, i.denominator)}
+    by_indicator = _values_by_indicator(frame, needed)
+    flags = []
+    for item in items:
+        published = by_indicator[item.code]
+        for (parent, year), (a, b, count) in sorted(_summed_parts(item, by_indicator)):
+            value = published.get((parent, year))
+            if b <= 0 or count < 2 or value is None:
+                continue
+            computed = (item.factor or 1.0) * a / b
+            if abs(computed - value) / max(abs(value), 1e-9) > tolerance:
+                flags.append(
+                    QualityFlag(
+                        "ratio_differs_from_parent",
+                        item.code,
+                        parent,
+                        int(year),
+                        float(computed),
+                        {
+                            "indicator": item.code,
+                            "count": count,
+                            "other": _number(float(value)),
+                        },
+                    )
+                )
+    return flags
 
-    published = data.rename(
-        columns={"indicator": "code", "area": "parent", "value": "published"}
-    )
-    sums = sums.merge(published, on=["code", "parent", "year"])
-    computed = sums["factor"] * sums["a"] / sums["b"]
-    scale = sums["published"].abs().clip(lower=1e-9)
-    is_differing = (computed - sums["published"]).abs() / scale > tolerance
-    differing = sums[is_differing]
 
+def _summed_parts(item: Indicator, by_indicator) -> list[tuple[tuple, tuple]]:
+    """Add up the numerators and denominators of sub-areas with both, by parent.
+
+    Returns ((parent, year), (numerator sum, denominator sum, sub-areas)) pairs.
+    """
+    denominators = by_indicator[item.denominator]
+    sums: dict[tuple[str, int], tuple[list[float], list[float]]] = {}
+    for (area, year), numerator in by_indicator[item.numerator].items():
+        denominator = denominators.get((area, year))
+        parent = _parent_of(area)
+        if denominator is None or parent is None:
+            continue
+        tops, bottoms = sums.setdefault((parent, year), ([], []))
+        tops.append(numerator)
+        bottoms.append(denominator)
     return [
-        QualityFlag(
-            "ratio_differs_from_parent",
-            code,
-            parent,
-            int(year),
-            float(value),
-            {"indicator": code, "count": int(count), "other": _number(float(other))},
-        )
-        for code, parent, year, value, count, other in zip(
-            differing["code"].tolist(),
-            differing["parent"].tolist(),
-            differing["year"].tolist(),
-            computed[is_differing].tolist(),
-            differing["n"].tolist(),
-            differing["published"].tolist(),
-            strict=True,
-        )
+        (key, (math.fsum(tops), math.fsum(bottoms), len(tops)))
+        for key, (tops, bottoms) in sums.items()
     ]
 
 
 def sources_side_by_side(frame: pd.DataFrame) -> list[dict[str, object]]:
     """Keys with values from two or more sources, the values side by side."""
     data = frame[frame["disaggregation"] == ""] if "disaggregation" in frame else frame
-    counts = data.groupby(KEYS)["source"].transform("nunique")
     rows = []
-    for (indicator, area, year), group in _keyed_rows(data[counts > 1]):
+    for (indicator, area, year), group in _several_sources(data):
         values = {source: value for _i, _a, _y, source, value in group}
         low, high = min(values.values()), max(values.values())
         spread = (high - low) / abs(high) if high else None

@@ -31,6 +31,7 @@ from p3bm.quality import (
     check_sums,
     check_year_on_year,
     sources_side_by_side,
+    sums_against_parents,
 )
 
 DEFAULT_YEARS = 5
@@ -141,7 +142,7 @@ def _window_flags(
     first: int,
     year: int,
 ) -> list[QualityFlag]:
-    """Flags of every check but the method breaks, from the window's values."""
+    """Run every check but the method breaks on the window's values."""
     if window.empty:
         return []
     catalogue = scope.catalogue
@@ -149,13 +150,14 @@ def _window_flags(
         parent: len(scope.children(parent))
         for parent in {a.parent_code for a in scope.areas.values() if a.parent_code}
     }
+    sums = sums_against_parents(window, catalogue)
     return (
         check_ranges(window, catalogue)
         + check_numerators(window, catalogue)
-        + check_sums(window, catalogue)
+        + check_sums(window, catalogue, sums)
         + check_siblings(window, settings)
         + check_year_on_year(window, settings)
         + check_sources(frame[frame["year"].between(first - 1, year)])
-        + check_sum_coverage(window, catalogue, expected)
+        + check_sum_coverage(window, catalogue, expected, sums)
         + check_ratio_consistency(window, catalogue)
     )
