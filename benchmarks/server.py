@@ -56,7 +56,9 @@ PASSWORD = "benchmark-password"
 
 def _admin() -> sa.Engine:
     url = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-    return sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    return sa.create_engine(
+        url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+    )
 
 
 def _database_url(name: str) -> str:
@@ -78,8 +80,15 @@ def prepare(name: str) -> dict[str, str]:
     with db.begin() as connection:
         for code in sorted({item.skpd for item in Catalogue.load(connection)}):
             username = f"op_{code.lower()}"
-            create_user(connection, username, full_name=username, role="skpd_operator",
-                        password=PASSWORD, actor="benchmark", skpd_code=code)
+            create_user(
+                connection,
+                username,
+                full_name=username,
+                role="skpd_operator",
+                password=PASSWORD,
+                actor="benchmark",
+                skpd_code=code,
+            )
             tokens[code] = create_token(connection, username, "benchmark", "benchmark")
     db.dispose()
     return tokens
@@ -89,30 +98,53 @@ def batch_items(catalogue: Catalogue, skpd: str, round_number: int) -> list[dict
     """100 values of the SKPD's village indicators, different on every round."""
     from p3bm.areas.codes import VILLAGE
 
-    indicators = [i for i in catalogue if i.skpd == skpd and i.lowest_level == VILLAGE
-                  and i.aggregation == "sum"]
+    indicators = [
+        i
+        for i in catalogue
+        if i.skpd == skpd and i.lowest_level == VILLAGE and i.aggregation == "sum"
+    ]
     villages = [f"32.75.0{d}.100{v}" for d in range(1, 8) for v in range(1, 5)]
     items = []
     for number in range(BATCH_SIZE):
         item = indicators[number % len(indicators)]
         area = villages[(number // len(indicators)) % len(villages)]
         year = 2020 + number // (len(indicators) * len(villages))
-        items.append({"indicator": item.code, "area": area, "year": year,
-                      "value": 10 + (number + round_number) % 50})
+        items.append(
+            {
+                "indicator": item.code,
+                "area": area,
+                "year": year,
+                "value": 10 + (number + round_number) % 50,
+            }
+        )
     return items
 
 
 def start_server(name: str, port: int, workers: int) -> subprocess.Popen:
-    environment = {**os.environ, "P3BM_DATABASE_URL": _database_url(name),
-                   "P3BM_LOG_LEVEL": "WARNING"}
-    command = [str(REPOSITORY / ".venv" / "bin" / "p3bm"), "serve", "--host",
-               "127.0.0.1", "--port", str(port), "--workers", str(workers)]
-    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    environment = {
+        **os.environ,
+        "P3BM_DATABASE_URL": _database_url(name),
+        "P3BM_LOG_LEVEL": "WARNING",
+    }
+    command = [
+        str(REPOSITORY / ".venv" / "bin" / "p3bm"),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
+    process = subprocess.Popen(
+        command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=2).is_success:
+            if httpx.get(
+                f"http://127.0.0.1:{port}/api/v1/health", timeout=2
+            ).is_success:
                 return process
         except httpx.HTTPError:
             time.sleep(0.3)
@@ -147,19 +179,24 @@ async def run_scenario(factories, seconds: float) -> dict:
 
 def summarise(latencies: list[float], errors: list, elapsed: float) -> dict:
     ordered = sorted(latencies)
+
     def percentile(share: float) -> float:
         return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
+
     return {
-        "requests": len(ordered), "errors": len(errors),
+        "requests": len(ordered),
+        "errors": len(errors),
         "requests_per_second": round(len(ordered) / elapsed, 1),
-        "p50_ms": round(percentile(0.50), 1), "p95_ms": round(percentile(0.95), 1),
+        "p50_ms": round(percentile(0.50), 1),
+        "p95_ms": round(percentile(0.95), 1),
         "p99_ms": round(percentile(0.99), 1),
         "mean_ms": round(statistics.fmean(ordered) * 1000, 1) if ordered else None,
     }
 
 
-def baseline_batch(name: str, clients: int, seconds: float, catalogue: Catalogue,
-                   skpds: list[str]) -> dict:
+def baseline_batch(
+    name: str, clients: int, seconds: float, catalogue: Catalogue, skpds: list[str]
+) -> dict:
     """The same batches written straight into a plain table with executemany."""
     url = _database_url(name)
     with psycopg.connect(url, autocommit=True) as connection:
@@ -167,16 +204,20 @@ def baseline_batch(name: str, clients: int, seconds: float, catalogue: Catalogue
             "CREATE TABLE baseline_values (indicator text, area text, year int, "
             "value double precision, PRIMARY KEY (indicator, area, year))"
         )
-    sql = ("INSERT INTO baseline_values VALUES (%s, %s, %s, %s) ON CONFLICT "
-           "(indicator, area, year) DO UPDATE SET value = excluded.value")
+    sql = (
+        "INSERT INTO baseline_values VALUES (%s, %s, %s, %s) ON CONFLICT "
+        "(indicator, area, year) DO UPDATE SET value = excluded.value"
+    )
 
     async def client(skpd: str, latencies: list, stop_at: float) -> None:
         async with await psycopg.AsyncConnection.connect(url) as connection:
             round_number = 0
             while time.monotonic() < stop_at:
                 started = time.perf_counter()
-                rows = [(i["indicator"], i["area"], i["year"], i["value"])
-                        for i in batch_items(catalogue, skpd, round_number)]
+                rows = [
+                    (i["indicator"], i["area"], i["year"], i["value"])
+                    for i in batch_items(catalogue, skpd, round_number)
+                ]
                 async with connection.cursor() as cursor:
                     await cursor.executemany(sql, rows)
                 await connection.commit()
@@ -187,17 +228,23 @@ def baseline_batch(name: str, clients: int, seconds: float, catalogue: Catalogue
         latencies: list[float] = []
         stop_at = time.monotonic() + seconds
         started = time.perf_counter()
-        await asyncio.gather(*(client(skpds[n % len(skpds)], latencies, stop_at)
-                               for n in range(clients)))
+        await asyncio.gather(
+            *(client(skpds[n % len(skpds)], latencies, stop_at) for n in range(clients))
+        )
         return summarise(latencies, [], time.perf_counter() - started)
 
     return asyncio.run(run())
 
 
 def scenarios(base: str, tokens: dict[str, str], catalogue: Catalogue, clients: int):
-    skpds = [code for code in tokens if any(
-        i.skpd == code and i.lowest_level == 4 and i.aggregation == "sum"
-        for i in catalogue)]
+    skpds = [
+        code
+        for code in tokens
+        if any(
+            i.skpd == code and i.lowest_level == 4 and i.aggregation == "sum"
+            for i in catalogue
+        )
+    ]
 
     def get(path: str, client: httpx.AsyncClient):
         return lambda _round: client.get(base + path)
@@ -205,15 +252,22 @@ def scenarios(base: str, tokens: dict[str, str], catalogue: Catalogue, clients: 
     def post_batch(skpd: str, client: httpx.AsyncClient):
         headers = {"Authorization": f"Bearer {tokens[skpd]}"}
         return lambda round_number: client.post(
-            base + "/api/v1/observations/batch", headers=headers,
-            json={"items": batch_items(catalogue, skpd, round_number)})
+            base + "/api/v1/observations/batch",
+            headers=headers,
+            json={"items": batch_items(catalogue, skpd, round_number)},
+        )
 
     return skpds, {
         "health": lambda c: [get("/api/v1/health", c) for _ in range(clients)],
-        "dashboard": lambda c: [get("/wilayah/32.75?tahun=2021", c) for _ in range(clients)],
-        "completeness": lambda c: [get("/api/v1/completeness?area=32.75&year=2021", c)
-                                   for _ in range(clients)],
-        "batch": lambda c: [post_batch(skpds[n % len(skpds)], c) for n in range(clients)],
+        "dashboard": lambda c: [
+            get("/wilayah/32.75?tahun=2021", c) for _ in range(clients)
+        ],
+        "completeness": lambda c: [
+            get("/api/v1/completeness?area=32.75&year=2021", c) for _ in range(clients)
+        ],
+        "batch": lambda c: [
+            post_batch(skpds[n % len(skpds)], c) for n in range(clients)
+        ],
     }
 
 
@@ -246,15 +300,21 @@ def main() -> None:
         db.dispose()
         server = start_server(name, arguments.port, arguments.workers)
         base = f"http://127.0.0.1:{arguments.port}"
-        results = asyncio.run(measure_all(base, tokens, catalogue, arguments.clients,
-                                          arguments.seconds))
+        results = asyncio.run(
+            measure_all(base, tokens, catalogue, arguments.clients, arguments.seconds)
+        )
         skpds = results.pop("_skpds")
-        results["baseline batch"] = baseline_batch(name, arguments.clients,
-                                                   arguments.seconds, catalogue, skpds)
+        results["baseline batch"] = baseline_batch(
+            name, arguments.clients, arguments.seconds, catalogue, skpds
+        )
         print(f"{'baseline batch':14} {json.dumps(results['baseline batch'])}")
-        report = {"workers": arguments.workers, "clients": arguments.clients,
-                  "seconds": arguments.seconds, "batch_size": BATCH_SIZE,
-                  "results": results}
+        report = {
+            "workers": arguments.workers,
+            "clients": arguments.clients,
+            "seconds": arguments.seconds,
+            "batch_size": BATCH_SIZE,
+            "results": results,
+        }
         if arguments.output:
             arguments.output.write_text(json.dumps(report, indent=2))
     finally:

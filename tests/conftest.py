@@ -128,8 +128,10 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 
 def _postgres_url(database: str) -> str:
-    return make_url(POSTGRES_URL).set(database=database).render_as_string(
-        hide_password=False
+    return (
+        make_url(POSTGRES_URL)
+        .set(database=database)
+        .render_as_string(hide_password=False)
     )
 
 
