@@ -42,24 +42,45 @@ class AreaIndex:
     ) -> None:
         self.by_code_map = {area.code: area for area in areas}
         self.crosswalk = bps_crosswalk
-        self._by_key: dict[str, set[str]] = defaultdict(set)
-        self._keys_of: dict[str, set[str]] = defaultdict(set)
-        for area in areas:
+        # Name keys take most of the time of indexing the whole country, and
+        # files with codes alone never use them, so they are built on first use.
+        self._aliases = aliases
+        self._name_keys: tuple[dict[str, set[str]], dict[str, set[str]]] | None = None
+
+    @property
+    def _by_key(self) -> dict[str, set[str]]:
+        """Codes of the areas found under each name key."""
+        return self._built_name_keys()[0]
+
+    @property
+    def _keys_of(self) -> dict[str, set[str]]:
+        """Name keys of each area code."""
+        return self._built_name_keys()[1]
+
+    def _built_name_keys(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+        if self._name_keys is not None:
+            return self._name_keys
+        by_key: dict[str, set[str]] = defaultdict(set)
+        keys_of: dict[str, set[str]] = defaultdict(set)
+
+        def add_key(code: str, key: str) -> None:
+            if key:
+                by_key[key].add(code)
+                keys_of[code].add(key)
+
+        for area in self.by_code_map.values():
             for variant in name_variants(area.name):
-                self._add_key(area.code, variant)
+                add_key(area.code, variant)
                 # Files often drop "Kepulauan" from regency names (Mentawai, Aru).
                 if area.level == REGENCY and variant.startswith(_ISLANDS):
-                    self._add_key(area.code, variant[len(_ISLANDS) :])
-            self._add_key(area.code, name_key(area.name).full)
-        for code, alias in aliases:
+                    add_key(area.code, variant[len(_ISLANDS) :])
+            add_key(area.code, name_key(area.name).full)
+        for code, alias in self._aliases:
             if code in self.by_code_map:
-                self._add_key(code, name_key(alias).core)
-                self._add_key(code, name_key(alias).full)
-
-    def _add_key(self, code: str, key: str) -> None:
-        if key:
-            self._by_key[key].add(code)
-            self._keys_of[code].add(key)
+                add_key(code, name_key(alias).core)
+                add_key(code, name_key(alias).full)
+        self._name_keys = (by_key, keys_of)
+        return self._name_keys
 
     @classmethod
     def load(cls, connection: Connection) -> AreaIndex:

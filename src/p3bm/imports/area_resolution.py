@@ -21,6 +21,8 @@ from p3bm.imports.problems import ERROR, MESSAGES, Localized
 # Suggesting close names scans every area name, so only the first few unknown
 # names of an import get suggestions.
 MAX_SUGGESTIONS = 10
+# Distinct combinations of area cells whose answers a resolver keeps.
+CACHE_SIZE = 200_000
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ class AreaResolver:
         self.columns = columns
         self.kota_cores = kota_cores
         self.suggestions_left = MAX_SUGGESTIONS
-        self.resolve = lru_cache(maxsize=200_000)(self._resolve)
+        self.resolve = lru_cache(maxsize=CACHE_SIZE)(self._resolve)
 
     def _resolve(
         self, code_cells, name_cells

@@ -7,7 +7,11 @@ rejected whole.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import islice
+from operator import itemgetter
+from typing import TYPE_CHECKING
 
 from p3bm.areas import codes
 from p3bm.areas.index import AreaIndex
@@ -15,7 +19,7 @@ from p3bm.areas.names import name_key
 from p3bm.areas.registry import Area
 from p3bm.catalogue import Catalogue, Indicator
 from p3bm.imports import units
-from p3bm.imports.area_resolution import AreaResolver
+from p3bm.imports.area_resolution import AreaResolver, Finding
 from p3bm.imports.layout import (
     CATEGORIES,
     COMPLETE_CATEGORIES,
@@ -37,10 +41,16 @@ from p3bm.imports.numbers import (
 )
 from p3bm.imports.problems import ERROR, ImportReport, Problem
 
+if TYPE_CHECKING:
+    from p3bm.imports.plain_rows import PlainRows
 
-@dataclass
+
+@dataclass(slots=True)
 class Record:
-    """One checked value, ready to be written."""
+    """One checked value, ready to be written.
+
+    It has slots because a large import creates one per value.
+    """
 
     indicator: str
     area: str
@@ -66,6 +76,15 @@ def parse_disaggregation(text: str) -> dict[str, str]:
     if not text:
         return {}
     return dict(part.split("=", 1) for part in text.split(";"))
+
+
+def unit_text(cell: object) -> str | None:
+    """The unit written in a cell, or None for an empty cell."""
+    return str(cell).strip() if cell is not None and str(cell).strip() else None
+
+
+def is_filled(cell: object) -> bool:
+    return cell is not None and str(cell).strip() != ""
 
 
 def _category(dimension: str, cell: object) -> str:
@@ -111,7 +130,8 @@ class RowReader:
         # Long tables repeat the same few years and indicators on every row.
         self._years: dict[object, int | None] = {}
         self._indicators: dict[str, Indicator | None] = {}
-        self._conventions = self._detect_conventions()
+        self._columns: dict[int, list[object]] = {}
+        self.conventions = self._detect_conventions()
         self.resolver = AreaResolver(
             index, layout.columns, self._kota_cores_by_column()
         )
@@ -126,24 +146,38 @@ class RowReader:
         for position in range(start, len(rows)):
             yield numbers[position], rows[position]
 
+    def column_cells(self, index: int) -> list[object]:
+        """The cells of one column in every data row, None where a row is shorter."""
+        cells = self._columns.get(index)
+        if cells is None:
+            rows = islice(self.table.rows, self.layout.header_row + 1, None)
+            try:
+                cells = list(map(itemgetter(index), rows))
+            except IndexError:
+                cells = [
+                    row[index] if index < len(row) else None
+                    for row in islice(self.table.rows, self.layout.header_row + 1, None)
+                ]
+            self._columns[index] = cells
+        return cells
+
     def _detect_conventions(self) -> dict[int, Convention]:
-        result = {}
-        for column in self.layout.value_columns:
-            cells = (
-                row[column.index]
-                for _, row in self._data_rows()
-                if column.index < len(row)
+        # A column's convention depends only on which texts it contains, so
+        # each distinct cell is looked at once.
+        return {
+            column.index: detect_convention(
+                dict.fromkeys(self.column_cells(column.index))
             )
-            result[column.index] = detect_convention(cells)
-        return result
+            for column in self.layout.value_columns
+        }
 
     def _kota_cores_by_column(self) -> dict[int, set[str]]:
         result: dict[int, set[str]] = {}
         for column in self.layout.of_role(Role.AREA_NAME):
             cores = set()
-            for _, row in self._data_rows():
-                if column.index < len(row) and row[column.index]:
-                    key = name_key(str(row[column.index]))
+            for cell in dict.fromkeys(self.column_cells(column.index)):
+                if cell:
+                    key = name_key(str(cell))
                     if key.kind == "kota":
                         cores.add(key.core)
             result[column.index] = cores
@@ -175,9 +209,22 @@ class RowReader:
 
     # -- rows --------------------------------------------------------------
 
-    def read(self) -> list[Record]:
-        """Check every data row and return the valid records."""
-        for number, row in self._data_rows():
+    def read(self, plain: PlainRows | None = None) -> list[Record]:
+        """Check every data row and return the valid records.
+
+        ``plain`` gives the rows already found plain by ``check_plain_rows``
+        with their records; every other row is checked here, in file order.
+        """
+        if plain is not None and plain.is_complete:
+            self.report.rows_read += plain.row_count
+            self.records = plain.records
+            return self.records
+        taken = iter(plain.records) if plain is not None else None
+        for position, (number, row) in enumerate(self._data_rows()):
+            if taken is not None and plain.is_plain[position]:  # type: ignore[union-attr]
+                self.report.rows_read += 1
+                self._accept([next(taken) for _ in self._value_columns])
+                continue
             if not any(cell is not None and str(cell).strip() for cell in row):
                 continue
             self.report.rows_read += 1
@@ -228,12 +275,15 @@ class RowReader:
         if not columns:
             return None
         cell = self._cell(row, columns[0])
-        if cell not in self._years:
-            self._years[cell] = parse_year(cell)
-        year = self._years[cell]
+        year = self.year_of(cell)
         if year is None:
             self._problem("invalid_year", number, columns[0], cell)
         return year
+
+    def year_of(self, cell: object) -> int | None:
+        if cell not in self._years:
+            self._years[cell] = parse_year(cell)
+        return self._years[cell]
 
     def _row_indicator(self, number: int, row: list[object]) -> Indicator | None:
         if self.layout.fixed_indicator is not None:
@@ -242,21 +292,28 @@ class RowReader:
         if not columns:
             return None
         cell = self._cell(row, columns[0])
-        text = "" if cell is None else str(cell)
-        if text not in self._indicators:
-            self._indicators[text] = self._match_indicator(text)
-        indicator = self._indicators[text]
+        indicator = self.indicator_of(cell)
         if indicator is None:
             self._problem("unknown_indicator", number, columns[0], cell)
         return indicator
+
+    def indicator_of(self, cell: object) -> Indicator | None:
+        text = "" if cell is None else str(cell)
+        if text not in self._indicators:
+            self._indicators[text] = self._match_indicator(text)
+        return self._indicators[text]
 
     def _match_indicator(self, text: str) -> Indicator | None:
         return self.catalogue.match_exact(text) or self.catalogue.match_phrase(text)
 
     def _row_disaggregation(self, row: list[object]) -> dict[str, str]:
+        columns = self._disaggregation_columns
+        return self.disaggregation_of([self._cell(row, column) for column in columns])
+
+    def disaggregation_of(self, cells: Sequence[object]) -> dict[str, str]:
+        """The categories named by the cells of the disaggregation columns."""
         pairs = {}
-        for column in self._disaggregation_columns:
-            cell = self._cell(row, column)
+        for column, cell in zip(self._disaggregation_columns, cells, strict=True):
             if cell is not None and str(cell).strip():
                 pairs[column.dimension or "group"] = _category(
                     column.dimension or "", cell
@@ -267,8 +324,7 @@ class RowReader:
         columns = self._unit_columns
         if not columns:
             return None
-        cell = self._cell(row, columns[0])
-        return str(cell).strip() if cell is not None and str(cell).strip() else None
+        return unit_text(self._cell(row, columns[0]))
 
     # -- areas -------------------------------------------------------------
 
@@ -279,13 +335,11 @@ class RowReader:
         known = self._areas_by_cells.get(cells)
         if known is not None and not known[1]:
             return known[0]
-        code_cells = tuple((c.index, self._cell(row, c)) for c in self._code_columns)
-        name_cells = tuple((c.index, self._cell(row, c)) for c in self._name_columns)
-        if not any(cell not in (None, "") for _, cell in code_cells + name_cells):
+        if not any(is_filled(cell) for cell in cells):
             if has_value:
                 self._problem("missing_area", number, None, None)
             return None
-        area, findings = self.resolver.resolve(code_cells, name_cells)
+        area, findings = self.resolve_area(cells)
         self._areas_by_cells[cells] = (area, findings)
         for finding in findings:
             column = self.layout.columns[finding.column_index]
@@ -296,6 +350,25 @@ class RowReader:
                 continue
             self._problem(finding.code, number, column, finding.value, **finding.params)
         return area
+
+    def resolve_area(self, cells: tuple) -> tuple[Area | None, tuple[Finding, ...]]:
+        """Resolve the area cells of a row, in the order of ``area_indices``.
+
+        At least one cell must be filled. The resolver caches its answers,
+        and the first few unknown names get suggestions, so rows must be
+        resolved in file order.
+        """
+        count = len(self._code_columns)
+        code_indices = [column.index for column in self._code_columns]
+        name_indices = [column.index for column in self._name_columns]
+        code_cells = tuple(zip(code_indices, cells[:count], strict=True))
+        name_cells = tuple(zip(name_indices, cells[count:], strict=True))
+        return self.resolver.resolve(code_cells, name_cells)
+
+    @property
+    def area_indices(self) -> list[int]:
+        """Column indices of the area cells: the code columns, then the names."""
+        return self._area_indices
 
     # -- values ------------------------------------------------------------
 
@@ -369,7 +442,7 @@ class RowReader:
             return YES_NO_WORDS[cell.strip().lower()]
         try:
             return parse_number(
-                cell, self._conventions.get(column.index, Convention.UNKNOWN)
+                cell, self.conventions.get(column.index, Convention.UNKNOWN)
             )
         except AmbiguousNumber:
             self._problem("ambiguous_number", number, column, cell)
@@ -508,7 +581,6 @@ def derive_totals(records: list[Record], catalogue: Catalogue) -> list[Record]:
     present and no total was given; it is marked as derived.
     """
     groups: dict[tuple[str, str, int, str, str], dict[str, Record]] = {}
-    given = {record.key for record in records}
     for record in records:
         if not record.disaggregation or record.value is None:
             continue
@@ -524,6 +596,9 @@ def derive_totals(records: list[Record], catalogue: Catalogue) -> list[Record]:
             )
             key = (record.indicator, record.area, record.year, rest, dimension)
             groups.setdefault(key, {})[category] = record
+    if not groups:
+        return []
+    given = {record.key for record in records}
     derived = []
     for (indicator, area, year, rest, dimension), members in groups.items():
         if set(members) != COMPLETE_CATEGORIES[dimension]:
