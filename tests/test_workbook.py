@@ -345,7 +345,7 @@ def test_upload_api_dry_run_writes_nothing(db, writable_server):
 
 
 def test_upload_rule_error_writes_nothing(db, writable_server):
-    """An error only the rules find is reported by row, and nothing is written."""
+    """An error only the rules find is reported by cell, and nothing is written."""
     add_user(db, "dinkes1", "skpd_operator", skpd="DINKES")
     token = add_token(db, "dinkes1")
     data = fill(
@@ -364,9 +364,14 @@ def test_upload_rule_error_writes_nothing(db, writable_server):
         )
 
     body = response.json()
-    failed = {item["row"] for item in body["items"] if item["errors"]}
+    failed = {
+        (item["sheet"], item["row"], item["column"])
+        for item in body["items"]
+        if item["errors"]
+    }
     assert body["report"]["outcome"] == "rejected"
-    assert row_number(workbook, "BALITA_STUNTING", KELURAHAN) in failed
+    row = row_number(workbook, "BALITA_STUNTING", KELURAHAN)
+    assert ("Data", row, "nilai") in failed
     assert count_rows(db, observation) == 0
 
 

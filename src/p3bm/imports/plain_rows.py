@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 
@@ -324,7 +325,9 @@ class _Checker:
         plain &= self._zero_is_kept(values, index, years)
         self.plain &= plain
         texts, text_keys = self._disaggregation_texts(column)
-        self.columns.append((index, area_numbers, years, texts, text_keys, values))
+        self.columns.append(
+            (index, area_numbers, years, texts, text_keys, values, column.header)
+        )
 
     def _zero_is_kept(self, values, index, years) -> np.ndarray | bool:
         """Whether each zero stays a value: the area existed and zero is no gap."""
@@ -388,7 +391,8 @@ class _Checker:
         numbers = np.asarray(self.reader.table.row_numbers, np.int64)
         rows = numbers[self.reader.layout.header_row + 1 :][positions].tolist()
         by_column = []
-        for index, area_numbers, years, texts, _, values in self.columns:
+        sheet = self.reader.table.sheet
+        for index, area_numbers, years, texts, _, values, header in self.columns:
             by_column.append(
                 list(
                     map(
@@ -399,6 +403,9 @@ class _Checker:
                         texts[positions].tolist(),
                         values[positions].tolist(),
                         rows,
+                        repeat(False),
+                        repeat(sheet),
+                        repeat(header),
                     )
                 )
             )
@@ -424,7 +431,7 @@ class _Checker:
         if not self.columns:
             return True
         indicators, areas, years, texts = [], [], [], []
-        for index, area_numbers, column_years, _, text_keys, _ in self.columns:
+        for index, area_numbers, column_years, _, text_keys, _, _ in self.columns:
             indicators.append(index[positions])
             areas.append(self.area_keys[area_numbers[positions]])
             years.append(column_years[positions])

@@ -59,6 +59,9 @@ class Record:
     value: float | None
     row: int
     is_derived: bool = False
+    # Where the value stood, so that later checks can point at its cell.
+    sheet: str | None = None
+    column: str = ""
 
     @property
     def key(self) -> tuple[str, str, int, str]:
@@ -429,6 +432,9 @@ class RowReader:
             disaggregation_text(disaggregation),
             number_value,
             number,
+            False,
+            self.table.sheet,
+            column.header,
         )
 
     def _parse_value(self, number: int, column: Column, cell: object, indicator):

@@ -385,20 +385,21 @@ def upload_file(app, user: User, name: str, data: bytes, lang: str, dry_run: boo
     checked = writer.write(
         entries, channel="file", reason=f"upload {name}", dry_run=True
     )
-    rows = [r.row for r in records if not r.is_derived]
+    cells = [(r.sheet, r.row, r.column) for r in records if not r.is_derived]
     failed = [result for result in checked if result.errors]
     if failed or dry_run:
         report.outcome = "rejected" if failed else "checked"
-        return report, _with_rows(checked, rows)
+        return report, _with_cells(checked, cells)
     written = writer.write(entries, channel="file", reason=f"upload {name}")
     report.outcome = "written"
-    return report, _with_rows(written, rows)
+    return report, _with_cells(written, cells)
 
 
-def _with_rows(results, rows: list[int]) -> list[dict]:
+def _with_cells(results, cells: list[tuple]) -> list[dict]:
+    """Add to each value's result the sheet, row and column it was read from."""
     return [
-        result.to_dict() | {"row": row}
-        for result, row in zip(results, rows, strict=True)
+        result.to_dict() | {"sheet": sheet, "row": row, "column": column}
+        for result, (sheet, row, column) in zip(results, cells, strict=True)
     ]
 
 
