@@ -352,9 +352,17 @@ def test_timeliness_against_deadline(submitted_at, deadline, today, expected):
 
 
 def states_by_skpd(db, today: date) -> dict[str, tuple[str, str]]:
+    """Status and timeliness per SKPD, the same with and without counting."""
+    found = []
     with db.connect() as connection:
-        states = submission_states(connection, Catalogue.load(connection), YEAR, today)
-    return {s.skpd_code: (s.status, s.timeliness) for s in states}
+        catalogue = Catalogue.load(connection)
+        for counts in (True, False):
+            states = submission_states(
+                connection, catalogue, YEAR, today, with_counts=counts
+            )
+            found.append({s.skpd_code: (s.status, s.timeliness) for s in states})
+    assert found[0] == found[1]
+    return found[0]
 
 
 def test_submission_states_per_skpd(db, people):

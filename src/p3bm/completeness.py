@@ -296,7 +296,7 @@ def _add_submission_states(connection, catalogue, year: int, result) -> None:
         return
     states = {
         state.skpd_code: state
-        for state in submission_states(connection, catalogue, year)
+        for state in submission_states(connection, catalogue, year, with_counts=False)
     }
     for tally in result.by_skpd:
         state = states.get(tally.key)

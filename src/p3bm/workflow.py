@@ -455,9 +455,19 @@ def timeliness(status: str, submitted_at, deadline: date | None, today: date) ->
 
 
 def submission_states(
-    connection: Connection, catalogue: Catalogue, year: int, today: date | None = None
+    connection: Connection,
+    catalogue: Catalogue,
+    year: int,
+    today: date | None = None,
+    *,
+    with_counts: bool = True,
 ) -> list[SubmissionState]:
-    """Every SKPD that reports indicators: status, timeliness and counts for a year."""
+    """Every SKPD that reports indicators: status, timeliness and counts for a year.
+
+    Counting reads every value of the region for the year. Without
+    ``with_counts`` the counts stay zero and only SKPDs without a submission
+    are looked up, to tell a draft from a missing one.
+    """
     today = today or utc_now().date()
     deadline = deadline_of(connection, year)
     names = dict(connection.execute(sa.select(skpd.c.code, skpd.c.name)).all())
@@ -467,11 +477,19 @@ def submission_states(
             sa.select(submission).where(submission.c.year == year)
         )
     }
-    counts = _value_counts(connection, catalogue, year)
+    if with_counts:
+        counts = _value_counts(connection, catalogue, year)
+    else:
+        unsubmitted = {item.skpd for item in catalogue} - set(rows)
+        counts = {
+            code: (0, 0)
+            for code in unsubmitted
+            if _has_values(connection, catalogue, code, year)
+        }
     states = []
     for code in sorted({item.skpd for item in catalogue}):
         row = rows.get(code)
-        status = row.status if row else ("missing" if not counts.get(code) else "draft")
+        status = row.status if row else ("missing" if code not in counts else "draft")
         submitted_at = _aware(row.submitted_at) if row else None
         state = timeliness(status, submitted_at, deadline, today)
         states.append(
@@ -514,6 +532,19 @@ def _value_counts(
         if status == "returned":
             entry[1] += count
     return {key: (value[0], value[1]) for key, value in counts.items()}
+
+
+def _has_values(connection, catalogue: Catalogue, skpd_code: str, year: int) -> bool:
+    """Whether any value of the SKPD's indicators is stored for its region."""
+    region = home_region(connection) or COUNTRY_CODE
+    query = sa.select(sa.literal(1)).where(
+        observation.c.indicator_code.in_(
+            sorted(item.code for item in catalogue if item.skpd == skpd_code)
+        ),
+        observation.c.year == year,
+        in_subtree(observation.c.area_code, region),
+    )
+    return connection.execute(query.limit(1)).first() is not None
 
 
 def submission_history(connection: Connection, skpd_code: str, year: int) -> list[dict]:
