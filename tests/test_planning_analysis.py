@@ -1,3 +1,4 @@
+import json
 import logging
 
 import pytest
@@ -418,3 +419,42 @@ def test_cli_budget_import_rejected(db, p3bm, tmp_path):
     assert code == 1
     assert "[unknown_skpd]" in out
     assert err.startswith("Galat: salah.csv berisi 1 galat")
+
+
+def test_cli_quarterly_deadline_and_status(db, planned, p3bm):
+    code, out, err = p3bm(
+        "--db",
+        db.url,
+        "--user",
+        "analis",
+        "quarterly",
+        "deadline",
+        "--year",
+        YEAR,
+        "--quarter",
+        3,
+        "--date",
+        "2025-10-20",
+    )
+    assert code == 0, err
+    assert out.strip() == f"{YEAR} Q3: 2025-10-20"
+    code, out, _ = p3bm(
+        "--db",
+        db.url,
+        "quarterly",
+        "status",
+        "--year",
+        YEAR,
+        "--quarter",
+        3,
+        "--format",
+        "json",
+    )
+    assert code == 0
+    rows = {row["skpd"]: row for row in json.loads(out)}
+    assert rows["DINKES"]["deadline"] == "2025-10-20"
+    code, _, err = p3bm(
+        "--db", db.url, "quarterly", "deadline", "--year", YEAR, "--quarter", 3
+    )
+    assert code == 2
+    assert "--date" in err

@@ -350,12 +350,18 @@ def status(app: App, year, quarters, output_format) -> None:
 @quarterly.command(name="deadline")
 @click.option("--year", type=Year, required=True, help="Budget year.")
 @click.option("--quarter", type=Quarter, required=True, help="Quarter 1-4.")
-@click.argument("deadline", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option(
+    "--date",
+    "deadline",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    required=True,
+    help="Last day for the quarter's reports, YYYY-MM-DD.",
+)
 @pass_app
 def deadline(app: App, year, quarter, deadline) -> None:
-    """Set the deadline of a quarter's reports (YYYY-MM-DD).
+    """Set the deadline of a quarter's reports.
 
-    Example: p3bm quarterly deadline --year 2025 --quarter 1 2025-04-15
+    Example: p3bm quarterly deadline --year 2025 --quarter 1 --date 2025-04-15
     """
     day: date = deadline.date()
     with app.database().begin() as connection:
