@@ -366,7 +366,8 @@ def test_user_mistake_in_english(db, p3bm):
 def test_database_not_initialised(empty_db, p3bm):
     run = p3bm("--db", empty_db.url, "areas")
     assert run.code == 3
-    assert_one_error_line(run, "Galat: Basis data ")
+    assert_one_error_line(run, "Galat: ")
+    assert "basis data" in run.err.lower()
     assert "p3bm init --region" in run.err
 
 
@@ -424,7 +425,9 @@ def test_process_exit_codes(db, args, code, prefix):
 def test_process_database_not_ready(empty_db):
     done = run_process("--db", empty_db.url, "areas")
     assert done.returncode == 3
-    assert done.stderr.startswith("Galat: Basis data ")
+    # An SQLite file that is not there yet, an empty PostgreSQL schema.
+    assert done.stderr.startswith(("Galat: Berkas basis data ", "Galat: Basis data "))
+    assert "p3bm init --region KODE" in done.stderr
     assert len(done.stderr.splitlines()) == 1
     assert "Traceback" not in done.stderr
 
@@ -442,3 +445,23 @@ def test_process_configuration_errors(args, env, prefix):
     assert done.stderr.startswith(prefix)
     assert len(done.stderr.splitlines()) == 1
     assert "Traceback" not in done.stderr
+
+
+def test_missing_database_file_is_not_created(tmp_path, p3bm):
+    path = tmp_path / "belum.sqlite"
+    run = p3bm("--db", path, "areas")
+    assert run.code == 3
+    assert "p3bm init" in run.err
+    assert not path.exists()
+
+
+def test_file_that_is_no_database(tmp_path, p3bm):
+    path = tmp_path / "data.sqlite"
+    path.write_text("kode,nilai\n32.75,1\n", encoding="utf-8")
+    run = p3bm("--lang", "en", "--db", path, "areas")
+    assert run.code == 2
+    assert run.err.strip().endswith(
+        "is not an SQLite database. Check --db or P3BM_DATABASE_URL; it must name "
+        "a P3BM database file or a new file."
+    )
+    assert "Traceback" not in run.err

@@ -372,12 +372,23 @@ def test_unit_mismatch_rejected(db, data_file):
         ("empty.csv", ""),
         ("binary.csv", "\x00\x01\x02garbage"),
         ("noheader.csv", "1,2,3\n4,5,6\n"),
+        ("huge_cell.csv", "kode;P0\n32.75;" + "9" * 200_000 + "\n"),
     ],
 )
 def test_unreadable_files_raise(db, data_file, name, content):
     path = data_file(name, content)
-    with pytest.raises(InputFileError):
+    with pytest.raises(InputFileError) as raised:
         run_import(db, path, indicator="P0", year=2021)
+    assert name in str(raised.value)
+
+
+def test_utf16_text_from_excel(db, data_file):
+    """Excel's "Unicode text" is tab-separated UTF-16 with a byte-order mark."""
+    text = "kode\tnama\tP0\n32.75\tKota Bekasi\t4,74\n"
+    path = data_file("unicode.txt", "\ufeff" + text, encoding="utf-16-le")
+    report = run_import(db, path, year=2021)
+    assert report.outcome == "written"
+    assert stored(db, "P0", "32.75", 2021) == pytest.approx(4.74)
 
 
 def test_catalogue_has_core_codes(db):

@@ -7,6 +7,7 @@ the BPS web site saves with an ``.xls`` extension.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections import Counter
@@ -103,9 +104,13 @@ def detect_delimiter(lines: list[str]) -> str:
     """The delimiter that splits the sample lines into the most consistent columns."""
     best, best_score = ",", -1.0
     for delimiter in DELIMITERS:
-        widths = [
-            len(row) for row in csv.reader(lines, delimiter=delimiter) if any(row)
-        ]
+        try:
+            widths = [
+                len(row) for row in csv.reader(lines, delimiter=delimiter) if any(row)
+            ]
+        except csv.Error:
+            # A cell beyond the csv module's size limit; reading reports it.
+            continue
         if not widths:
             continue
         width, count = Counter(widths).most_common(1)[0]
@@ -118,6 +123,12 @@ def detect_delimiter(lines: list[str]) -> str:
 
 
 def _read_csv(name: str, data: bytes) -> RawTable:
+    # Excel saves "Unicode text" as UTF-16 with a byte-order mark.
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return _read_csv_text(name, data.decode("utf-16"))
+        except UnicodeDecodeError:
+            pass
     if b"\x00" in data[:4096]:
         raise InputFileError(
             f"File {name} is binary, not a CSV, XLSX or HTML table.",
@@ -127,7 +138,10 @@ def _read_csv(name: str, data: bytes) -> RawTable:
                 "Simpan sebagai CSV (UTF-8) atau XLSX lalu impor lagi.",
             ),
         )
-    text = decode_text(name, data)
+    return _read_csv_text(name, decode_text(name, data))
+
+
+def _read_csv_text(name: str, text: str) -> RawTable:
     sample = [line for line in text.splitlines()[:60] if line.strip()]
     delimiter = detect_delimiter(sample)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -138,8 +152,14 @@ def _read_csv(name: str, data: bytes) -> RawTable:
             rows.append(row)  # type: ignore[arg-type]
             numbers.append(reader.line_num)
     except csv.Error as exc:
+        line = reader.line_num
         raise InputFileError(
-            f"File {name} is not valid CSV near line {reader.line_num}: {exc}."
+            f"File {name} is not valid CSV near line {line}: {exc}.",
+            hint="Check that line in a text editor; quotes must be closed.",
+            indonesian=(
+                f"Berkas {name} bukan CSV yang sah di sekitar baris {line}: {exc}.",
+                "Periksa baris itu di penyunting teks; tanda kutip harus ditutup.",
+            ),
         ) from None
     return RawTable(name, None, rows, numbers)
 

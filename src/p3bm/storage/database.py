@@ -102,6 +102,22 @@ class Database:
         try:
             yield
         except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0]
+            if (
+                reason.startswith("connection")
+                and "database" in reason
+                and ("does not exist" in reason)
+            ):
+                raise ConfigurationError(
+                    f"Cannot use the database {self.display_url}: {reason}.",
+                    hint="Create it first, for example with `createdb`, then run "
+                    "`p3bm init --region CODE`.",
+                    indonesian=(
+                        f"Basis data {self.display_url} tidak dapat dipakai: {reason}.",
+                        "Buat dulu, misalnya dengan `createdb`, lalu jalankan "
+                        "`p3bm init --region KODE`.",
+                    ),
+                ) from None
             if "no such table" in str(exc) or "does not exist" in str(exc):
                 raise DatabaseNotReady(
                     f"The database {self.display_url} has no P3BM tables.",
@@ -117,6 +133,17 @@ class Database:
                 hint="Check --db or P3BM_DATABASE_URL and that the server runs.",
             ) from None
         except SADatabaseError as exc:
+            if "file is not a database" in str(exc.orig):
+                raise ConfigurationError(
+                    f"The file {self.display_url} is not an SQLite database.",
+                    hint="Check --db or P3BM_DATABASE_URL; it must name a P3BM "
+                    "database file or a new file.",
+                    indonesian=(
+                        f"Berkas {self.display_url} bukan basis data SQLite.",
+                        "Periksa --db atau P3BM_DATABASE_URL; harus berupa berkas "
+                        "basis data P3BM atau berkas baru.",
+                    ),
+                ) from None
             if "UndefinedTable" in type(exc.orig).__name__:
                 raise DatabaseNotReady(
                     f"The database {self.display_url} has no P3BM tables.",
@@ -142,6 +169,18 @@ class Database:
 
     def check_ready(self) -> None:
         """Raise DatabaseNotReady unless the schema is at the newest migration."""
+        path = make_url(self.url).database
+        if self.is_sqlite and path and path != ":memory:" and not Path(path).exists():
+            # Connecting would leave an empty file behind.
+            raise DatabaseNotReady(
+                f"There is no database file {path}.",
+                hint="Run `p3bm init --region CODE` to create it, or check --db.",
+                indonesian=(
+                    f"Berkas basis data {path} tidak ada.",
+                    "Jalankan `p3bm init --region KODE` untuk membuatnya, atau "
+                    "periksa --db.",
+                ),
+            )
         with self.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
             head = ScriptDirectory.from_config(
