@@ -8,6 +8,10 @@ failed login, lockout and change to a user or token is recorded in
 seconds, doubling with each further failure up to 15 minutes; an address
 with ``IP_FAILURES_ALLOWED`` failures in the window is refused outright until
 the window passes.
+
+Each user has a session version that web sessions carry from their login.
+Logging out, changing the password, and disabling or enabling the user
+increase it, which revokes every session issued before.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ MAX_LOCK_SECONDS = 15 * 60
 TOKEN_PREFIX = "p3bm_"
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 _hasher = PasswordHasher()
+_NEXT_SESSION_VERSION = app_user.c.session_version + 1
 
 
 class UserError(P3BMError):
@@ -63,6 +68,7 @@ class User:
     skpd_code: str | None
     areas: tuple[str, ...]
     is_active: bool
+    session_version: int = 0
 
     @property
     def is_admin(self) -> bool:
@@ -91,6 +97,7 @@ def _user_from_row(row) -> User:
         skpd_code=row.skpd_code,
         areas=tuple(row.areas or ()),
         is_active=bool(row.is_active),
+        session_version=row.session_version,
     )
 
 
@@ -210,10 +217,16 @@ def list_users(connection: Connection) -> list[User]:
 
 
 def set_active(connection: Connection, username: str, active: bool, actor: str) -> User:
-    """Disable or enable a user; a disabled user's sessions and tokens stop working."""
+    """Disable or enable a user and revoke their web sessions.
+
+    A disabled user's tokens stop working too; enabling the user again brings
+    back their unrevoked tokens but none of their earlier web sessions.
+    """
     user = get_user(connection, username)
     connection.execute(
-        app_user.update().where(app_user.c.id == user.id).values(is_active=active)
+        app_user.update()
+        .where(app_user.c.id == user.id)
+        .values(is_active=active, session_version=_NEXT_SESSION_VERSION)
     )
     record_event(
         connection,
@@ -227,16 +240,29 @@ def set_active(connection: Connection, username: str, active: bool, actor: str) 
 def set_password(
     connection: Connection, username: str, password: str, actor: str
 ) -> None:
+    """Set a user's password and revoke their web sessions."""
     check_password_strength(password)
     user = get_user(connection, username)
     connection.execute(
         app_user.update()
         .where(app_user.c.id == user.id)
         .values(
-            password_hash=_hasher.hash(password), failed_logins=0, locked_until=None
+            password_hash=_hasher.hash(password),
+            failed_logins=0,
+            locked_until=None,
+            session_version=_NEXT_SESSION_VERSION,
         )
     )
     record_event(connection, user.username, "password_changed", actor=actor)
+
+
+def end_sessions(connection: Connection, user_id: int) -> None:
+    """Revoke every web session of a user, as logging out does."""
+    connection.execute(
+        app_user.update()
+        .where(app_user.c.id == user_id)
+        .values(session_version=_NEXT_SESSION_VERSION)
+    )
 
 
 def _as_utc(moment: datetime | None) -> datetime | None:

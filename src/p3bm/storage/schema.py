@@ -184,6 +184,8 @@ app_user = sa.Table(
     sa.Column("failed_logins", sa.Integer, nullable=False),
     sa.Column("locked_until", sa.DateTime(timezone=True)),
     sa.Column("last_login_at", sa.DateTime(timezone=True)),
+    # Increased to revoke every web session issued before; see p3bm.users.
+    sa.Column("session_version", sa.Integer, nullable=False, server_default="0"),
 )
 
 api_token = sa.Table(

@@ -81,6 +81,10 @@ def account_password(
     found = require_user(user)
     with request.app.state.db.begin() as connection:
         set_password(connection, found.username, password, found.username)
+        changed = get_user(connection, found.username)
+    # The change revokes every other session, including copies of this cookie,
+    # but keeps this browser signed in under the new session version.
+    request.session["session_version"] = changed.session_version
     return RedirectResponse(f"/akun?lang={lang}", 303)
 
 

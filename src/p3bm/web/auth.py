@@ -6,6 +6,11 @@ the session's CSRF token, in the form field ``csrf_token`` or the header
 ``X-CSRF-Token``. Machine clients send ``Authorization: Bearer <token>`` with
 a personal API token instead and need no CSRF token. A disabled user's
 session and tokens stop working on the next request.
+
+A session stores the user's session version from its login and counts as
+signed out once the user's version differs. Logging out (on any device), a
+change of password, and disabling or enabling the user increase the version,
+so a copy of an earlier cookie no longer works.
 """
 
 from __future__ import annotations
@@ -23,7 +28,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from p3bm.errors import NotAuthenticated, PermissionDenied, TooManyAttempts
 from p3bm.storage.database import Database
 from p3bm.storage.schema import meta
-from p3bm.users import User, authenticate, get_user_by_id, record_event, user_for_token
+from p3bm.users import (
+    User,
+    authenticate,
+    end_sessions,
+    get_user_by_id,
+    record_event,
+    user_for_token,
+)
 
 logger = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -81,11 +93,19 @@ def current_user(request: Request) -> User | None:
         if isinstance(user_id, int):
             with db.connect() as connection:
                 user = get_user_by_id(connection, user_id)
-            if user is None or not user.is_active:
+            if not _session_is_current(request, user):
                 request.session.clear()
                 user = None
     request.state.user = user
     return user
+
+
+def _session_is_current(request: Request, user: User | None) -> bool:
+    return (
+        user is not None
+        and user.is_active
+        and request.session.get("session_version") == user.session_version
+    )
 
 
 CurrentUser = Annotated[User | None, Depends(current_user)]
@@ -183,6 +203,7 @@ def login(
         return _login_page(request, language, exc.text(language), 401, next_path)
     request.session.clear()
     request.session["user_id"] = user.id
+    request.session["session_version"] = user.session_version
     request.session["csrf"] = secrets.token_urlsafe(32)
     logger.info("user %s signed in from %s", user.username, _client_ip(request))
     target = _safe_next(next_path)
@@ -195,5 +216,6 @@ def logout(request: Request, user: CurrentUser, lang: str = "id") -> Response:
     if user is not None:
         with request.app.state.db.begin() as connection:
             record_event(connection, user.username, "logout", ip=_client_ip(request))
+            end_sessions(connection, user.id)
     request.session.clear()
     return RedirectResponse(f"/?lang={_lang(lang)}", 303)
