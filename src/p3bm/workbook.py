@@ -24,6 +24,7 @@ from p3bm.areas.registry import Area, get_area, list_areas
 from p3bm.catalogue import Catalogue, Indicator, skpd_names
 from p3bm.errors import SkpdNotFound
 from p3bm.series import load_frame, preferred
+from p3bm.spreadsheet import protect_workbook
 
 COLUMNS = (
     ("kode_wilayah", 16),
@@ -101,6 +102,7 @@ def build_template(
         meta.append(row)
     meta.sheet_state = "hidden"
     workbook.active = 1
+    protect_workbook(workbook)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

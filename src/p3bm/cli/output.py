@@ -1,4 +1,10 @@
-"""Printing results as an aligned table, JSON or CSV."""
+"""Printing results as an aligned table, JSON or CSV.
+
+In CSV a list of plain values is written as its items joined with ``"; "``,
+and a dictionary or a list of dictionaries or lists as JSON, so that no cell
+contains a Python repr. Text a spreadsheet could read as a formula is
+escaped.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,8 @@ import sys
 from collections.abc import Sequence
 
 import click
+
+from p3bm.spreadsheet import escape_csv_value
 
 FORMATS = ("table", "json", "csv")
 
@@ -26,11 +34,36 @@ def format_option(function):
 def _cell(value: object) -> str:
     if value is None:
         return ""
+    if isinstance(value, list | tuple | set | frozenset | dict):
+        return str(_flatten(value))
     if isinstance(value, float):
         return f"{value:,.4f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
     if isinstance(value, bool):
         return "ya" if value else "tidak"
     return str(value)
+
+
+def csv_cell(value: object) -> object:
+    """Convert one value for a CSV cell: readable text for containers, escaped
+    text for formula-like strings, numbers unchanged."""
+    if value is None:
+        return ""
+    return escape_csv_value(_flatten(value))
+
+
+def _flatten(value: object) -> object:
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
+        if all(_is_plain(item) for item in items):
+            return "; ".join("" if item is None else str(item) for item in items)
+        return json.dumps(list(items), ensure_ascii=False, default=str)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return value
+
+
+def _is_plain(value: object) -> bool:
+    return value is None or isinstance(value, str | int | float)
 
 
 def print_rows(
@@ -46,11 +79,9 @@ def print_rows(
     if output_format == "csv":
         all_keys = list(dict.fromkeys(key for row in rows for key in row)) or keys
         writer = csv.DictWriter(sys.stdout, fieldnames=all_keys, extrasaction="ignore")
-        writer.writeheader()
+        writer.writerow({key: csv_cell(key) for key in all_keys})
         for row in rows:
-            writer.writerow(
-                {key: "" if row.get(key) is None else row.get(key) for key in all_keys}
-            )
+            writer.writerow({key: csv_cell(row.get(key)) for key in all_keys})
         return
     print_table([[_cell(row.get(key)) for key in keys] for row in rows], keys)
 

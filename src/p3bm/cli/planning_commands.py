@@ -134,8 +134,8 @@ def list_budget(app: App, year, skpd, output_format) -> None:
     rows = []
     for line in lines:
         row = line.to_dict()
-        row["locations"] = " ".join(loc.area for loc in line.locations)
-        row["indicators"] = " ".join(line.indicators)
+        row["locations"] = [loc.area for loc in line.locations]
+        row["indicators"] = list(line.indicators)
         rows.append(row)
     print_rows(
         rows,
@@ -212,7 +212,7 @@ def analyse(app: App, area_code, year, export_path, output_format) -> None:
         "pro_poor_share_percent": data["pro_poor_share_percent"],
         "problem_relevance_percent": data["problem_relevance_percent"],
         "location_relevance": result.location.relevance,
-        "unfunded": " ".join(item["indicator"] for item in result.unfunded),
+        "unfunded": [item["indicator"] for item in result.unfunded],
         "priority_basis": priorities.basis,
     }
     print_rows([summary], output_format)

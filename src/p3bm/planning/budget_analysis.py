@@ -44,6 +44,7 @@ from p3bm.planning.monitoring import (
 )
 from p3bm.planning.priorities import Priorities
 from p3bm.planning.register import BudgetLine, load_lines
+from p3bm.spreadsheet import protect_workbook
 
 TOP_CATEGORIES = ("P1", "P2")
 DIMENSIONS: dict[str, tuple[str, ...]] = {
@@ -387,7 +388,10 @@ def export_xlsx(
     *,
     lang: str = "id",
 ) -> Path:
-    """Write the analysis summary, one pivot per dimension and the data to XLSX."""
+    """Write the analysis summary, one pivot per dimension and the data to XLSX.
+
+    Every cell is data, so text that looks like a formula is stored as text.
+    """
     total = "Jumlah" if lang == "id" else "Total"
     path.parent.mkdir(parents=True, exist_ok=True)
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
@@ -405,6 +409,7 @@ def export_xlsx(
                 writer, sheet_name=f"realisasi_{name}", index=False
             )
         frame.to_excel(writer, sheet_name="data", index=False)
+        protect_workbook(writer.book)
     return path
 
 
