@@ -21,8 +21,13 @@ from web_fixtures import (
 )
 
 from p3bm.entry import Entry, EntryWriter
-from p3bm.observations import NewValue, value_history, write_values
-from p3bm.storage.schema import observation, observation_change, observation_comment
+from p3bm.observations import NewValue, utc_now, value_history, write_values
+from p3bm.storage.schema import (
+    observation,
+    observation_change,
+    observation_comment,
+    submission,
+)
 
 
 def writer(db, username="dinkes1", role="skpd_operator", skpd="DINKES", areas=()):
@@ -238,6 +243,62 @@ def test_writer_locked_values(db, status):
     assert by_operator[0].outcome == "locked"
     assert by_analyst[0].outcome == "locked"
     assert stored(db, "STUNTING", KELURAHAN).value == 12
+
+
+def test_writer_same_locked_value_is_unchanged(db):
+    """A re-uploaded workbook repeats verified values; only changes are refused."""
+    operator = writer(db)
+    write(operator, Entry("STUNTING", KELURAHAN, YEAR, 12))
+    set_status(db, "STUNTING", KELURAHAN, "published")
+
+    same, changed = (
+        write(
+            operator,
+            Entry("STUNTING", KELURAHAN, YEAR, "12"),
+            Entry("STUNTING", KECAMATAN, YEAR, 30),
+        ),
+        write(operator, Entry("STUNTING", KELURAHAN, YEAR, 13)),
+    )
+
+    assert [r.outcome for r in same] == ["unchanged", "added"]
+    assert changed[0].outcome == "locked"
+
+
+@pytest.mark.parametrize("status", ["submitted", "verified", "published"])
+def test_writer_no_new_value_in_closed_submission(db, status):
+    operator = writer(db)
+    analyst = writer(db, "analis", "analyst", None)
+    write(operator, Entry("STUNTING", KELURAHAN, YEAR, 12))
+    with db.begin() as connection:
+        connection.execute(
+            submission.insert().values(
+                skpd_code="DINKES",
+                year=YEAR,
+                status=status,
+                updated_at=utc_now(),
+                updated_by="analis",
+            )
+        )
+
+    [by_operator] = write(operator, Entry("KEMATIAN_IBU", "32.75", YEAR, 1))
+    [by_analyst] = write(analyst, Entry("KEMATIAN_IBU", "32.75", YEAR, 1))
+
+    assert by_operator.outcome == "locked"
+    assert by_operator.errors[0]["code"] == "submission_closed"
+    assert by_analyst.outcome == "added"
+
+
+def test_writer_skpd_operator_stays_in_region(db):
+    """Kota Bekasi's Dinkes writes for Kota Bekasi, not for Kabupaten Bogor."""
+    results = write(
+        writer(db),
+        Entry("KEMATIAN_IBU", "32.01", YEAR, 1),
+        Entry("KEMATIAN_IBU", "31.71", YEAR, 1),
+        Entry("KEMATIAN_IBU", "32.75", YEAR, 1),
+    )
+
+    assert [r.outcome for r in results] == ["forbidden", "forbidden", "added"]
+    assert "outside the region 32.75" in results[0].errors[0]["message"]
 
 
 def test_writer_submitted_value_for_analyst_only(db):

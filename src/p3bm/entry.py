@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from p3bm.areas import codes
-from p3bm.areas.registry import Area, get_area
+from p3bm.areas.registry import Area, get_area, home_region
 from p3bm.catalogue import Catalogue, Indicator
 from p3bm.errors import AreaNotFound, WorkflowError
 from p3bm.imports.numbers import MISSING, NOT_APPLICABLE, parse_number
@@ -26,11 +26,19 @@ from p3bm.permissions import check_write, write_refusal
 from p3bm.rules.engine import Candidate, RuleSet
 from p3bm.storage import bulk
 from p3bm.storage.database import Database
-from p3bm.storage.schema import observation, observation_change, observation_comment
+from p3bm.storage.schema import (
+    observation,
+    observation_change,
+    observation_comment,
+    submission,
+)
 from p3bm.users import User
 
 LOCKED_STATUSES = ("verified", "published")
 REVIEW_ONLY_STATUSES = ("submitted",)
+# Submissions to which an SKPD adds no new value until Bappeda returns or
+# reopens them.
+CLOSED_SUBMISSIONS = ("submitted", "verified", "published")
 OUTCOMES = (
     "added",
     "changed",
@@ -100,6 +108,8 @@ class EntryWriter:
         self.catalogue: Catalogue = rules.catalogue
         self.lang = lang
         self._areas: dict[str, Area | None] = {}
+        self._submissions: dict[tuple[str, int], str | None] = {}
+        self._home: str | None = None
 
     def write(
         self,
@@ -113,6 +123,8 @@ class EntryWriter:
         results = [EntryResult(n, entry) for n, entry in enumerate(entries)]
         self._history_rows: list[dict[str, object]] = []
         with self.db.begin() as connection:
+            self._home = home_region(connection)
+            self._submissions.clear()
             for result in results:
                 self._check(connection, result)
             _reject_duplicates(results)
@@ -154,7 +166,7 @@ class EntryWriter:
             return
         result.indicator, result.area = indicator, area
         self._check_value(result)
-        refusal = write_refusal(self.user, indicator, area)  # type: ignore[arg-type]
+        refusal = write_refusal(self.user, indicator, area, self._home)  # type: ignore[arg-type]
         if refusal is not None:
             result.reject("forbidden", f"not allowed: {refusal}", "forbidden")
         elif area.level > indicator.lowest_level:  # type: ignore[union-attr]
@@ -215,10 +227,14 @@ class EntryWriter:
             "source": entry.source,
         }
         current = _current(connection, key)
-        if not self._may_change(result, current):
+        if not self._version_matches(result, current):
             return
+        # The same value again is no change, so a re-uploaded workbook with
+        # verified values in it passes.
         if current is not None and current.value == result.value:
             result.outcome, result.version = "unchanged", current.version
+            return
+        if not self._may_change(connection, result, current):
             return
         if dry_run:
             result.outcome = "changed" if current is not None else "added"
@@ -230,7 +246,7 @@ class EntryWriter:
         if entry.comment and result.outcome in ("added", "changed"):
             _add_comment(connection, key, "note", entry.comment, self.user.username)
 
-    def _may_change(self, result: EntryResult, current) -> bool:
+    def _version_matches(self, result: EntryResult, current) -> bool:
         entry = result.entry
         if entry.version is not None and (
             current is None or current.version != entry.version
@@ -243,6 +259,9 @@ class EntryWriter:
                 "conflict",
             )
             return False
+        return True
+
+    def _may_change(self, connection: Connection, result: EntryResult, current) -> bool:
         if current is not None and current.status in LOCKED_STATUSES:
             result.reject(
                 "locked",
@@ -264,7 +283,28 @@ class EntryWriter:
                 "locked",
             )
             return False
+        if current is None and not is_reviewer:
+            skpd_code = result.indicator.skpd  # type: ignore[union-attr]
+            status = self._submission_status(connection, skpd_code, result.entry.year)
+            if status in CLOSED_SUBMISSIONS:
+                result.reject(
+                    "submission_closed",
+                    f"the data of {skpd_code} for {result.entry.year} is {status}; "
+                    "Bappeda must return or reopen it before values are added",
+                    "locked",
+                )
+                return False
         return True
+
+    def _submission_status(self, connection, skpd_code: str, year: int) -> str | None:
+        key = (skpd_code, year)
+        if key not in self._submissions:
+            self._submissions[key] = connection.execute(
+                sa.select(submission.c.status).where(
+                    submission.c.skpd_code == skpd_code, submission.c.year == year
+                )
+            ).scalar()
+        return self._submissions[key]
 
     def _insert(self, connection, result: EntryResult, key, channel, reason) -> None:
         now = utc_now()

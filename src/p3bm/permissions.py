@@ -3,8 +3,8 @@
 - admin: everything, including users;
 - analyst (Bappeda walidata): writes any indicator, verifies, returns,
   publishes, reopens and sets deadlines;
-- skpd_operator: writes only the indicators of their own SKPD, for any area,
-  and submits their SKPD's data;
+- skpd_operator: writes only the indicators of their own SKPD, for any area
+  of the region, and submits their SKPD's data;
 - area_operator: writes sectoral indicators only for their own kecamatan or
   kelurahan and the areas below them;
 - viewer: reads everything, writes nothing;
@@ -35,8 +35,14 @@ def require_user(user: User | None) -> User:
     return user
 
 
-def write_refusal(user: User | None, indicator: Indicator, area: Area) -> str | None:
-    """Why ``user`` may not write ``indicator`` for ``area``, or None if allowed."""
+def write_refusal(
+    user: User | None, indicator: Indicator, area: Area, region: str | None = None
+) -> str | None:
+    """Why ``user`` may not write ``indicator`` for ``area``, or None if allowed.
+
+    ``region`` is the database's own region: an SKPD reports for it alone,
+    while Bappeda also stores the province and national benchmarks.
+    """
     if user is None:
         return "anonymous visitors cannot write"
     if user.role in REVIEWER_ROLES:
@@ -47,6 +53,8 @@ def write_refusal(user: User | None, indicator: Indicator, area: Area) -> str | 
                 f"{indicator.code} belongs to SKPD {indicator.skpd}, not to "
                 f"{user.skpd_code}"
             )
+        if region is not None and not area.is_within(region):
+            return f"{area.name} ({area.code}) is outside the region {region}"
         return None
     if user.role == "area_operator":
         if indicator.data_type != "sektoral":
