@@ -465,3 +465,22 @@ def test_file_that_is_no_database(tmp_path, p3bm):
         "a P3BM database file or a new file."
     )
     assert "Traceback" not in run.err
+
+
+@pytest.mark.parametrize(
+    ("single", "column"),
+    [("--year", "--year-column"), ("--area", "--area-column")],
+)
+def test_import_refuses_value_and_column_options_together(
+    db, p3bm, tmp_path, single, column
+):
+    path = tmp_path / "tab.tsv"
+    path.write_text("tahun\tkode\tP0\n2018\t32.75\t4,5\n", encoding="utf-8")
+    given = {"--year": "2020", "--area": "32.75"}[single]
+    found = {"--year-column": "tahun", "--area-column": "kode"}[column]
+    run = p3bm(
+        "--lang", "en", "--db", db.url, "import", path, single, given, column, found
+    )
+    assert run.code == 2
+    assert f"Give {single} or {column}, not both" in run.err
+    assert count_rows(db, observation) == 0

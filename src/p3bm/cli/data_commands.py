@@ -337,6 +337,19 @@ def _summary(app: App, report: ImportReport) -> str:
     return text + "."
 
 
+# An option that sets one value for the whole file, and the option that reads
+# the same thing from a column instead.
+_EXCLUSIVE_OPTIONS = (
+    ("indicator", "indicator-column"),
+    ("area", "area-column"),
+    ("year", "year-column"),
+)
+
+
+def _parameter(option: str) -> str:
+    return "area_columns" if option == "area-column" else option.replace("-", "_")
+
+
 @click.command(name="import")
 @click.argument("files", nargs=-1, required=True, type=_EXISTING_FILE)
 @click.option(
@@ -400,6 +413,16 @@ def import_command(app: App, files, output_format, verbose, **options) -> None:
 
     Example: p3bm import data.csv --indicator P0 --area-column kode --year-column tahun
     """
+    for single, column in _EXCLUSIVE_OPTIONS:
+        if options[single.replace("-", "_")] and options[_parameter(column)]:
+            raise click.UsageError(
+                app.text(
+                    f"Beri --{single} atau --{column}, jangan keduanya: "
+                    f"--{single} berlaku untuk setiap nilai di berkas.",
+                    f"Give --{single} or --{column}, not both: --{single} applies "
+                    "to every value of the file.",
+                )
+            )
     importer = Importer(app.database(), app.settings.user)
     import_options = ImportOptions(
         **{k: (list(v) if isinstance(v, tuple) else v) for k, v in options.items()}
