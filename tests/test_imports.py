@@ -1,12 +1,14 @@
 import csv
 
 import pytest
+import sqlalchemy as sa
 
 from conftest import sample_file
 from p3bm.catalogue import Catalogue
 from p3bm.errors import IndicatorNotFound, InputFileError
 from p3bm.imports import Importer, ImportOptions
 from p3bm.observations import query_values, value_history
+from p3bm.storage.schema import import_run
 
 
 def stored(db, indicator, area, year, disaggregation="", source=None):
@@ -344,7 +346,23 @@ def test_dry_run_writes_nothing(db):
     report = run_import(db, path, dry_run=True)
     assert report.outcome == "checked"
     assert report.observations == 81
+    assert (report.added, report.changed, report.unchanged) == (81, 0, 0)
     assert stored(db, "GK", "32.75", 2020) == []
+    with db.connect() as connection:
+        runs = connection.execute(sa.select(sa.func.count()).select_from(import_run))
+        assert runs.scalar() == 0
+
+
+def test_dry_run_counts_what_would_change(db, data_file):
+    path = sample_file("statistik/odj_garis_kemiskinan_kabkota_jabar_2018_2020.csv")
+    run_import(db, path)
+    text = path.read_text(encoding="utf-8").replace("657953", "657954")
+    changed = data_file("gk_ubah.csv", text)
+
+    report = run_import(db, changed, dry_run=True, reason="periksa")
+
+    assert (report.added, report.changed, report.unchanged) == (0, 1, 80)
+    assert stored(db, "GK", "32.75", 2020) == 657953
 
 
 def test_unit_column_converts(db, data_file):

@@ -110,11 +110,13 @@ def write_values(
     reason: str | None = None,
     file_digest: str | None = None,
     options: dict | None = None,
+    dry_run: bool = False,
 ) -> WriteResult:
     """Insert new values and change differing ones in one transaction.
 
     Unchanged values are left alone, so writing the same values twice changes
-    nothing. Returns the import's id and counts.
+    nothing. Returns the import's id and counts. A dry run does the same work
+    and rolls it back, so its counts are those a real run would give.
     """
     now = utc_now()
     with db.begin() as connection:
@@ -173,6 +175,8 @@ def write_values(
             )
         )
         connection.execute(sa.text(f"DROP TABLE {_STAGE}"))
+        if dry_run:
+            connection.rollback()
     return WriteResult(import_id, added, changed, len(values) - added - changed)
 
 

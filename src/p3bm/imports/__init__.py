@@ -114,9 +114,6 @@ class Importer:
             return report
         if rejected:
             report.rejected_file = self._save_rejected(path, rejected, options)
-        if options.dry_run:
-            report.outcome = "checked"
-            return report
         self._write(path, options, records, report)
         return report
 
@@ -269,10 +266,14 @@ class Importer:
             reason=options.reason or f"import {path.name}",
             file_digest=file_sha256(path),
             options=options.as_record(),
+            dry_run=options.dry_run,
         )
-        report.import_id = result.import_id
         report.added, report.changed = result.added, result.changed
         report.unchanged = result.unchanged
+        if options.dry_run:
+            report.outcome = "checked"
+            return
+        report.import_id = result.import_id
         report.outcome = "written"
         logger.info(
             "imported %s as import %d: %d added, %d changed, %d unchanged",
