@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Iterator
+
 import httpx
 import pytest
 from web_fixtures import (
     ACTOR,
     PASSWORD,
+    add_token,
     add_user,
+    api_client,
+    csrf_of,
     run_cli,
     session_csrf,
     signed_in,
@@ -16,6 +22,7 @@ from web_fixtures import (
 
 from p3bm.storage.schema import app_user
 from p3bm.users import get_user, set_active
+from p3bm.web.app import MAX_REQUEST_BYTES
 
 NEW_PASSWORD = "baru-sekali-123"
 
@@ -34,6 +41,14 @@ def session_works(client: httpx.Client) -> bool:
     page = client.get("/entri", follow_redirects=False)
     me = client.get("/api/v1/me")
     return page.status_code == 200 and me.status_code == 200
+
+
+def post_login(client: httpx.Client, username: str, password: str):
+    form = client.get("/masuk")
+    return client.post(
+        "/masuk",
+        data={"username": username, "password": password, "csrf_token": csrf_of(form)},
+    )
 
 
 def session_version(db, username: str) -> int:
@@ -156,3 +171,165 @@ def test_sign_in_again_after_logout(db, writable_server):
         works = session_works(client)
 
     assert works
+
+
+# Security headers
+
+EXPECTED_HEADERS = {
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+}
+
+
+@pytest.mark.parametrize("path", ["/", "/masuk", "/api/v1/me", "/tidak-ada"])
+def test_security_headers_on_every_response(db, writable_server, path):
+    with httpx.Client(base_url=writable_server, timeout=60) as client:
+        response = client.get(path)
+
+    for name, value in EXPECTED_HEADERS.items():
+        assert response.headers.get(name) == value, name
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "object-src 'none'" in policy
+    assert "form-action 'self'" in policy
+
+
+# Request size limit
+
+
+def raw_request(base_url: str, head: str) -> tuple[int, bytes]:
+    """Send a request head without its body; return the status and response body."""
+    host, port = base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(head.encode("ascii"))
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    status_line, _, rest = received.partition(b"\r\n")
+    return int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2]
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/api/v1/observations/batch", "application/json"),
+        ("/entri-unggah?tahun=2024", "multipart/form-data; boundary=x"),
+    ],
+)
+def test_declared_length_over_limit_returns_413(
+    db, writable_server, path, content_type
+):
+    length = 100 * 1024 * 1024
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {content_type}\r\n"
+        f"Content-Length: {length}\r\nConnection: close\r\n\r\n"
+    )
+
+    status, body = raw_request(writable_server, head)
+
+    assert status == 413
+    assert b"12 MB" in body
+    assert b"Permintaan lebih besar" in body
+
+
+MULTIPART_HEAD = (
+    b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.xlsx"\r\n\r\n'
+)
+
+
+def chunks(total: int, first: bytes = b"", size: int = 1024 * 1024) -> Iterator[bytes]:
+    """Yield ``first``, then spaces up to ``total`` bytes: a chunked request body."""
+    yield first
+    sent = len(first)
+    while sent < total:
+        part = min(size, total - sent)
+        sent += part
+        yield b" " * part
+
+
+def test_chunked_json_over_limit_returns_413(db, writable_server):
+    add_user(db, "siti", "analyst")
+    token = add_token(db, "siti")
+
+    with api_client(writable_server, token) as client:
+        response = client.post(
+            "/api/v1/observations/batch",
+            content=chunks(MAX_REQUEST_BYTES + 1024 * 1024, b"["),
+            headers={"Content-Type": "application/json"},
+        )
+
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "request_too_large"
+    assert "12 MB" in response.json()["error"]["message"]
+
+
+def test_chunked_anonymous_upload_returns_413(db, writable_server):
+    with api_client(writable_server) as client:
+        response = client.post(
+            "/entri-unggah",
+            params={"tahun": 2024},
+            content=chunks(MAX_REQUEST_BYTES + 1024 * 1024, MULTIPART_HEAD),
+            headers={"Content-Type": "multipart/form-data; boundary=x"},
+        )
+
+    assert response.status_code == 413
+    assert "12 MB" in response.text
+
+
+def test_body_under_limit_still_read(db, writable_server):
+    add_user(db, "siti", "analyst")
+    token = add_token(db, "siti")
+
+    with api_client(writable_server, token) as client:
+        response = client.post(
+            "/api/v1/observations/batch",
+            content=chunks(2 * 1024 * 1024, b"["),
+            headers={"Content-Type": "application/json"},
+        )
+
+    assert response.status_code == 422
+
+
+# NUL characters
+
+ONLY_POSTGRESQL = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+
+
+@ONLY_POSTGRESQL
+def test_login_with_nul_fails_cleanly(db, writable_server):
+    add_user(db, "adam", "viewer")
+
+    with httpx.Client(base_url=writable_server, timeout=60) as client:
+        response = post_login(client, "ad\x00am", PASSWORD)
+
+    assert response.status_code == 401
+    assert "Nama pengguna atau kata sandi salah" in response.text
+
+
+@ONLY_POSTGRESQL
+def test_nul_in_form_returns_400(db, writable_server):
+    add_user(db, "siti", "viewer")
+
+    with signed_in(writable_server, "siti") as client:
+        response = client.post(
+            "/akun/token",
+            data={"csrf_token": session_csrf(client), "name": "lap\x00top"},
+            params={"lang": "en"},
+        )
+
+    assert response.status_code == 400
+    assert "NUL character" in response.text
+
+
+@ONLY_POSTGRESQL
+def test_nul_in_api_returns_json_400(db, writable_server):
+    add_user(db, "siti", "analyst")
+    token = add_token(db, "siti")
+
+    with api_client(writable_server, token) as client:
+        response = client.get("/api/v1/history", params={"by": "si\x00ti"})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_text"

@@ -375,7 +375,9 @@ def authenticate(
     NotAuthenticated is raised, so that failures count towards the lock.
     """
     now = utc_now()
-    name = (username or "").strip().lower()[:64]
+    # PostgreSQL stores no NUL character, and no valid user name contains one, so
+    # it becomes U+FFFD: the attempt fails and is audited like any wrong name.
+    name = (username or "").replace("\x00", "\ufffd").strip().lower()[:64]
     with db.begin() as connection:
         row = connection.execute(
             sa.select(app_user).where(app_user.c.username == name)

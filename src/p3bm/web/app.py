@@ -3,6 +3,10 @@
 Errors a user causes are answered in one shape: JSON ``{"error": {"code",
 "message"}}`` under ``/api`` and an HTML page elsewhere, with the status the
 error carries.
+
+Every response carries security headers (``SECURITY_HEADERS``), and a request
+whose body is larger than ``MAX_REQUEST_BYTES`` gets a 413 response before
+its body is read, or as soon as a chunked body passes the limit.
 """
 
 from __future__ import annotations
@@ -10,11 +14,14 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from p3bm import __version__
 from p3bm.errors import P3BMError, TooManyAttempts
@@ -25,6 +32,117 @@ from p3bm.web.auth import SESSION_COOKIE, SESSION_MAX_AGE, session_secret
 from p3bm.web.cache import VersionedCache
 
 logger = logging.getLogger(__name__)
+# Above the 10 MB upload limit of entry_pages, with room for the multipart
+# framing and the other form fields.
+MAX_REQUEST_BYTES = 12 * 1024 * 1024
+# The pages use inline <script> and <style> blocks, style="" attributes and
+# onchange="" handlers, so scripts and styles need 'unsafe-inline'.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+TOO_LARGE_MESSAGE = (
+    f"Permintaan lebih besar dari {MAX_REQUEST_BYTES // (1024 * 1024)} MB. "
+    "Kirim berkas yang lebih kecil. / The request is larger than "
+    f"{MAX_REQUEST_BYTES // (1024 * 1024)} MB. Send a smaller file."
+)
+NUL_MESSAGES = {
+    "id": "Teks berisi karakter NUL (\\x00) yang tidak dapat disimpan. Hapus "
+    "karakter itu lalu kirim lagi.",
+    "en": "The text contains a NUL character (\\x00), which cannot be stored. "
+    "Remove it and send again.",
+}
+
+
+class RequestTooLarge(StarletteHTTPException):
+    """A request body passed ``MAX_REQUEST_BYTES`` while it was read."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413, detail=TOO_LARGE_MESSAGE)
+
+
+class RequestSizeLimit:
+    """ASGI middleware that rejects a request body over ``max_bytes`` with 413.
+
+    A declared Content-Length over the limit gets its 413 before the body is
+    read. A chunked body is counted as it arrives, and reading it raises
+    RequestTooLarge once it passes the limit, which the error handlers turn
+    into a 413 response.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_REQUEST_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if _content_length(scope) > self.max_bytes:
+            request = Request(scope)
+            logger.warning(
+                "rejected %s %s: Content-Length over %d bytes",
+                request.method,
+                request.url.path,
+                self.max_bytes,
+            )
+            response = _error_response(
+                request, 413, "request_too_large", TOO_LARGE_MESSAGE
+            )
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def receive_limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise RequestTooLarge()
+            return message
+
+        await self.app(scope, receive_limited, send)
+
+
+def _content_length(scope: Scope) -> int:
+    """Return the request's declared Content-Length, or 0 when absent or invalid."""
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            return int(value) if value.isdigit() else 0
+    return 0
+
+
+class SecurityHeaders:
+    """ASGI middleware adding ``SECURITY_HEADERS`` to every HTTP response.
+
+    NOTE: Starlette runs the handler of unexpected errors (500) outside all
+    added middleware, so those responses go out without these headers.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
@@ -68,6 +186,10 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    # Added last, so they run first: oversized bodies are rejected before the
+    # session is read, and 413 responses get the security headers too.
+    app.add_middleware(RequestSizeLimit)
+    app.add_middleware(SecurityHeaders)
 
     from p3bm.web import (
         account_pages,
@@ -147,6 +269,27 @@ def _add_error_handlers(app: FastAPI) -> None:
         where = ".".join(str(part) for part in first.get("loc", ()))
         message = f"Invalid {where}: {first.get('msg', 'invalid request')}."
         return _error_response(request, 422, "invalid_request", message)
+
+    @app.exception_handler(sa.exc.DataError)
+    async def on_data_error(request: Request, exc: sa.exc.DataError):
+        # psycopg raises DataError for a text parameter containing NUL, because
+        # PostgreSQL text cannot store it; SQLite stores such text unchanged.
+        if "NUL" not in str(exc.orig):
+            return await on_unexpected(request, exc)
+        logger.info("rejected NUL character on %s %s", request.method, request.url.path)
+        lang = request.query_params.get("lang") or app.state.settings.lang
+        message = NUL_MESSAGES["en" if lang == "en" else "id"]
+        return _error_response(request, 400, "invalid_text", message)
+
+    @app.exception_handler(RequestTooLarge)
+    async def on_too_large(request: Request, exc: RequestTooLarge):
+        logger.warning(
+            "rejected %s %s: body over %d bytes",
+            request.method,
+            request.url.path,
+            MAX_REQUEST_BYTES,
+        )
+        return _error_response(request, 413, "request_too_large", TOO_LARGE_MESSAGE)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException):
