@@ -33,8 +33,12 @@ lint: setup
 test: setup browser lint
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --junitxml=.pytest-results.xml
 
+# Speed and memory beside baselines measured in the same run; see BENCHMARKS.md.
 bench: setup
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/analysis.py --backend sqlite --pages
+	$(BIN)/python benchmarks/analysis.py --backend postgresql
+	$(BIN)/python benchmarks/server.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .pytest-results.xml out
