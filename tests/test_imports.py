@@ -152,6 +152,22 @@ def test_population_skip_invalid(db, tmp_path):
     assert [v.is_derived for v in total if v.disaggregation == ""] == [True]
 
 
+def test_rejected_rows_file_keeps_formulas_as_text(db, tmp_path, data_file):
+    path = data_file(
+        "rumus.csv",
+        "kode;nama;tahun;P0\n"
+        "32.75;Kota Bekasi;2021;4,74\n"
+        "=cmd|' /C calc'!A0;Kota Bekasi;2021;=1+1\n",
+    )
+    report = run_import(db, path, skip_invalid=True, rejected_dir=tmp_path)
+    with report.rejected_file.open(encoding="utf-8-sig") as handle:
+        rejected = list(csv.reader(handle))
+    assert report.added == 1
+    assert rejected[1][3] == "'=cmd|' /C calc'!A0"
+    assert rejected[1][6] == "'=1+1"
+    assert not any(cell.startswith("=") for row in rejected for cell in row)
+
+
 def test_reimport_changes_nothing(db):
     path = sample_file("statistik/odj_garis_kemiskinan_kabkota_jabar_2018_2020.csv")
     first = run_import(db, path)

@@ -25,6 +25,7 @@ from p3bm.imports.problems import ImportReport, Localized, Problem
 from p3bm.imports.reading import RawTable, read_tables
 from p3bm.imports.records import Record, RowReader, derive_totals
 from p3bm.observations import NewValue, file_sha256, locked_values, write_values
+from p3bm.spreadsheet import escape_csv_row
 from p3bm.storage.database import Database
 
 logger = logging.getLogger(__name__)
@@ -230,14 +231,19 @@ class Importer:
             writer = csv.writer(handle)
             writer.writerow(["sheet", "row", "problems", "cells..."])
             for table, number, cells, problems in rejected:
-                reasons = "; ".join(f"{p.code}: {p.message('id')}" for p in problems)
+                # A cell checked by two rules may carry the same text twice.
+                reasons = "; ".join(
+                    dict.fromkeys(f"{p.code}: {p.message('id')}" for p in problems)
+                )
                 writer.writerow(
-                    [
-                        table.sheet or "",
-                        number,
-                        reasons,
-                        *("" if cell is None else cell for cell in cells),
-                    ]
+                    escape_csv_row(
+                        [
+                            table.sheet or "",
+                            number,
+                            reasons,
+                            *("" if cell is None else cell for cell in cells),
+                        ]
+                    )
                 )
         return target
 
