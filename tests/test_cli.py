@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import sample_file
+from p3bm.areas.registry import home_region
 from p3bm.catalogue import default_catalogue_text
 from p3bm.cli import main
 from p3bm.storage.schema import area as area_table
@@ -484,3 +485,15 @@ def test_import_refuses_value_and_column_options_together(
     assert run.code == 2
     assert f"Give {single} or {column}, not both" in run.err
     assert count_rows(db, observation) == 0
+
+
+def test_larger_region_keeps_the_home_region(empty_db, p3bm):
+    assert p3bm("--db", empty_db.url, "init", "--region", "32.75").code == 0
+    run = p3bm("--lang", "en", "--db", empty_db.url, "init", "--region", "32")
+    moved = p3bm("--db", empty_db.url, "init", "--region", "31.71")
+
+    assert run.code == 0
+    assert "The home region stays 32.75" in run.out
+    assert moved.code == 0
+    with empty_db.connect() as connection:
+        assert home_region(connection) == "31.71"

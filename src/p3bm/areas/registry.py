@@ -240,12 +240,19 @@ def _apply_bundled_aliases(connection: Connection) -> None:
 
 
 def _record_region(connection: Connection, code: str) -> None:
+    """Make ``code`` the home region, unless it contains the current one.
+
+    Loading the province or the whole country into a city's database adds
+    peers and benchmarks; the city stays the region its SKPDs report for.
+    """
     current = connection.execute(
         sa.select(meta.c.value).where(meta.c.key == "region")
     ).scalar()
     if current is None:
         connection.execute(meta.insert().values(key="region", value=code))
-    elif current != code:
+    elif current != code and not (
+        code == COUNTRY_CODE or current.startswith(code + ".")
+    ):
         connection.execute(
             meta.update().where(meta.c.key == "region").values(value=code)
         )

@@ -52,6 +52,8 @@ def init(app: App, region: str) -> None:
 
     Loads the country, every province and kabupaten/kota, and the kecamatan
     and desa/kelurahan of the region, then the default indicator catalogue.
+    The first region becomes the home region, for which SKPDs report; a
+    later, larger one (the province, ID) only adds areas.
 
     Example: p3bm init --region 32.75
     """
@@ -60,6 +62,14 @@ def init(app: App, region: str) -> None:
     counts = area_registry.load_region(db, region)
     with db.begin() as connection:
         catalogue = install_default_catalogue(connection)
+        home = area_registry.home_region(connection)
+    if home != area_registry.region_code(region):
+        click.echo(
+            app.text(
+                f"Wilayah kerja tetap {home}; {region} menambah pembanding.",
+                f"The home region stays {home}; {region} adds peers and benchmarks.",
+            )
+        )
     click.echo(
         app.text(
             f"Basis data {db.display_url} siap. Wilayah {region}: "
