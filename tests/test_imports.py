@@ -168,6 +168,31 @@ def test_rejected_rows_file_keeps_formulas_as_text(db, tmp_path, data_file):
     assert not any(cell.startswith("=") for row in rejected for cell in row)
 
 
+def test_unknown_sex_category_rejected(db, data_file):
+    path = data_file(
+        "jk.csv",
+        "kode;tahun;jenis_kelamin;JP\n"
+        "32.75;2020;Laki-laki;1300000\n"
+        "32.75;2020;Perempuan;1290000\n"
+        "32.75;2020;pisang;5\n"
+        "32.75;2020;<script>;6\n",
+    )
+    report = run_import(db, path, dry_run=True)
+    errors = [(p.row, p.column, p.value, p.code) for p in report.errors]
+    assert errors == [
+        (4, "jenis_kelamin", "pisang", "unknown_category"),
+        (5, "jenis_kelamin", "<script>", "unknown_category"),
+    ]
+    assert "laki_laki" in report.errors[0].message("en")
+    both = []
+    for plain in (True, False):
+        importer = Importer(db, "tester")
+        importer.checks_plain_rows = plain
+        found, records, _ = importer.check_file(path, ImportOptions())
+        both.append(([p.to_dict() for p in found.problems], records))
+    assert both[0] == both[1]
+
+
 def test_reimport_changes_nothing(db):
     path = sample_file("statistik/odj_garis_kemiskinan_kabkota_jabar_2018_2020.csv")
     first = run_import(db, path)

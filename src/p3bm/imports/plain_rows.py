@@ -288,6 +288,10 @@ class _Checker:
         if not columns:
             return _RowPart(np.zeros(self.count, np.intp), [{}])
         part = _numbered(_cells_of(self.reader, columns))
+        known = np.array(
+            [not self.reader.unknown_categories(cells) for cells in part.values], bool
+        )
+        self.plain &= known[part.numbers]
         part.values = [self.reader.disaggregation_of(cells) for cells in part.values]
         return part
 

@@ -172,6 +172,11 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "nilai 0 untuk {indicator} berarti data belum ada; dianggap kosong",
         "a 0 for {indicator} stands for no data; treated as missing",
     ),
+    "unknown_category": (
+        ERROR,
+        "{value} bukan kategori yang dikenal; tulis salah satu dari: {categories}",
+        "{value} is no known category; write one of: {categories}",
+    ),
     "unknown_unit": (
         WARNING,
         "satuan {value} tidak dikenal; nilai diimpor apa adanya dalam satuan {unit}",

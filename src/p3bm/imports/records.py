@@ -90,6 +90,17 @@ def is_filled(cell: object) -> bool:
     return cell is not None and str(cell).strip() != ""
 
 
+# The words a file may use for each category of a fixed dimension, for the
+# message of an unknown one.
+_CATEGORY_WORDS = {
+    dimension: sorted(
+        word for word, (found, _) in CATEGORIES.items() if found == dimension
+    )
+    + ["total"]
+    for dimension in COMPLETE_CATEGORIES
+}
+
+
 def _category(dimension: str, cell: object) -> str:
     key = header_key(cell)
     if key in TOTAL_WORDS:
@@ -261,6 +272,18 @@ class RowReader:
         year = self._row_year(number, row)
         indicator = self._row_indicator(number, row)
         disaggregation = self._row_disaggregation(row)
+        cells = [self._cell(row, column) for column in self._disaggregation_columns]
+        unknown = self.unknown_categories(cells) if cells else []
+        for column, cell in unknown:
+            self._problem(
+                "unknown_category",
+                number,
+                column,
+                cell,
+                categories=", ".join(_CATEGORY_WORDS[column.dimension or ""]),
+            )
+        if unknown:
+            return []
         unit = self._row_unit(row)
         records = []
         for column, cell in values:
@@ -322,6 +345,23 @@ class RowReader:
                     column.dimension or "", cell
                 )
         return pairs
+
+    def unknown_categories(
+        self, cells: Sequence[object]
+    ) -> list[tuple[Column, object]]:
+        """The cells that name no category of a dimension whose categories are fixed.
+
+        Sex and urban/rural have a few known categories; any other word there
+        is a typo or a shifted column, never a new category.
+        """
+        found = []
+        for column, cell in zip(self._disaggregation_columns, cells, strict=True):
+            known = COMPLETE_CATEGORIES.get(column.dimension or "")
+            if known is None or cell is None or not str(cell).strip():
+                continue
+            if _category(column.dimension or "", cell) not in known | {""}:
+                found.append((column, cell))
+        return found
 
     def _row_unit(self, row: list[object]) -> str | None:
         columns = self._unit_columns
