@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+import io
 import socket
+import threading
+import time
 from collections.abc import Iterator
 
 import httpx
+import openpyxl
 import pytest
 from web_fixtures import (
     ACTOR,
+    KECAMATAN,
+    KELURAHAN,
     PASSWORD,
+    YEAR,
     add_token,
     add_user,
     api_client,
+    count_rows,
     csrf_of,
     run_cli,
     session_csrf,
     signed_in,
+    stored,
     writable_server_fixture,  # noqa: F401
 )
 
-from p3bm.storage.schema import app_user
+from p3bm.areas.registry import get_area, list_areas
+from p3bm.storage.schema import app_user, observation
 from p3bm.users import get_user, set_active
 from p3bm.web.app import MAX_REQUEST_BYTES
 
@@ -333,3 +343,179 @@ def test_nul_in_api_returns_json_400(db, writable_server):
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_text"
+
+
+# Uploads
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+UPLOAD_HEADER = [
+    "kode_wilayah",
+    "nama_wilayah",
+    "tingkat",
+    "kode_indikator",
+    "nama_indikator",
+    "satuan",
+    "tahun",
+    "nilai_tahun_lalu",
+    "nilai",
+    "keterangan",
+]
+# Enough invalid rows that checking the file takes about a second or more.
+SLOW_UPLOAD_ROWS = 20_000
+
+
+def workbook(rows: list[tuple[str, str, int, object]]) -> bytes:
+    """An upload workbook of (area, indicator, year, value) rows."""
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("Data")
+    sheet.append(UPLOAD_HEADER)
+    for area, indicator, year, value in rows:
+        sheet.append([area, "", "", indicator, "", "", year, None, value, None])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def slow_upload() -> bytes:
+    return workbook([(KELURAHAN, "STUNTING", YEAR, "abc")] * SLOW_UPLOAD_ROWS)
+
+
+def upload_page(client: httpx.Client, data: bytes, lang: str = "id"):
+    page = client.get("/entri", params={"tahun": YEAR})
+    return client.post(
+        "/entri-unggah",
+        params={"tahun": YEAR, "lang": lang},
+        data={"csrf_token": csrf_of(page)},
+        files={"file": ("data.xlsx", data, XLSX)},
+    )
+
+
+def import_api(client: httpx.Client, data: bytes, dry_run: bool) -> dict:
+    response = client.post(
+        "/api/v1/imports",
+        params={"dry_run": str(dry_run).lower(), "lang": "en"},
+        files={"file": ("data.xlsx", data, XLSX)},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def outcome_counts(body: dict) -> dict[str, int]:
+    report = body["report"]
+    return {name: report[name] for name in ("added", "changed", "unchanged")}
+
+
+def item_counts(body: dict) -> dict[str, int]:
+    outcomes = [item["outcome"] for item in body["items"]]
+    return {name: outcomes.count(name) for name in ("added", "changed", "unchanged")}
+
+
+def test_import_report_counts_written_values(db, writable_server):
+    add_user(db, "dinkes1", "skpd_operator", skpd="DINKES")
+    token = add_token(db, "dinkes1")
+    first = workbook(
+        [(KELURAHAN, "STUNTING", YEAR, 12), (KECAMATAN, "STUNTING", YEAR, 9)]
+    )
+    second = workbook(
+        [(KELURAHAN, "STUNTING", YEAR, 15), (KECAMATAN, "STUNTING", YEAR, 9)]
+    )
+
+    with api_client(writable_server, token) as client:
+        written = import_api(client, first, dry_run=False)
+        again = import_api(client, second, dry_run=False)
+
+    assert written["report"]["outcome"] == "written"
+    assert written["report"]["dry_run"] is False
+    assert outcome_counts(written) == {"added": 2, "changed": 0, "unchanged": 0}
+    assert item_counts(written) == outcome_counts(written)
+    assert again["report"]["dry_run"] is False
+    assert outcome_counts(again) == {"added": 0, "changed": 1, "unchanged": 1}
+    assert item_counts(again) == outcome_counts(again)
+    assert stored(db, "STUNTING", KELURAHAN).value == 15
+
+
+def test_import_report_counts_dry_run(db, writable_server):
+    add_user(db, "dinkes1", "skpd_operator", skpd="DINKES")
+    token = add_token(db, "dinkes1")
+    data = workbook(
+        [(KELURAHAN, "STUNTING", YEAR, 12), (KECAMATAN, "STUNTING", YEAR, 9)]
+    )
+
+    with api_client(writable_server, token) as client:
+        checked = import_api(client, data, dry_run=True)
+
+    assert checked["report"]["outcome"] == "checked"
+    assert checked["report"]["dry_run"] is True
+    assert outcome_counts(checked) == {"added": 2, "changed": 0, "unchanged": 0}
+    assert item_counts(checked) == outcome_counts(checked)
+    assert count_rows(db, observation) == 0
+
+
+@pytest.mark.parametrize(
+    ("lang", "notice"),
+    [
+        ("id", "Hanya 200 masalah pertama yang ditampilkan; 19800 masalah lainnya"),
+        ("en", "Only the first 200 problems are shown; 19800 more problems"),
+    ],
+)
+def test_upload_page_shows_first_problems(
+    db, writable_server, slow_upload, lang, notice
+):
+    add_user(db, "dinkes1", "skpd_operator", skpd="DINKES")
+
+    with signed_in(writable_server, "dinkes1") as client:
+        response = upload_page(client, slow_upload, lang)
+
+    assert response.status_code == 200
+    assert 'data-outcome="rejected"' in response.text
+    assert response.text.count('<tr class="error">') == 200
+    assert notice in response.text
+    assert len(response.content) < 500_000
+
+
+def test_upload_page_shows_first_rejected_values(db, writable_server):
+    add_user(db, "dinkes1", "skpd_operator", skpd="DINKES")
+    with db.connect() as connection:
+        region = get_area(connection, "32.75")
+        areas = [area.code for area in list_areas(connection, within=region)]
+    # DESIL1_JIWA belongs to DINSOS, so every row is forbidden to a DINKES operator.
+    keys = [(area, year) for area in areas for year in range(2015, 2025)]
+    rows = [(area, "DESIL1_JIWA", year, 10) for area, year in keys[:250]]
+
+    with signed_in(writable_server, "dinkes1") as client:
+        response = upload_page(client, workbook(rows), "en")
+
+    assert 'data-outcome="rejected"' in response.text
+    assert response.text.count('<tr class="error">') == 200
+    assert "Only the first 200 rejected values are shown; 50 more" in response.text
+
+
+def test_upload_leaves_server_responsive(db, writable_server, slow_upload):
+    add_user(db, "dinkes1", "skpd_operator", skpd="DINKES")
+    finished: dict[str, float] = {}
+
+    with signed_in(writable_server, "dinkes1") as uploader:
+        csrf = session_csrf(uploader)
+
+        def upload() -> None:
+            uploader.post(
+                "/entri-unggah",
+                params={"tahun": YEAR},
+                data={"csrf_token": csrf},
+                files={"file": ("data.xlsx", slow_upload, XLSX)},
+            )
+            finished["upload"] = time.monotonic()
+
+        worker = threading.Thread(target=upload)
+        worker.start()
+        # The upload is sent within milliseconds and checked for a second or more.
+        time.sleep(0.3)
+        with httpx.Client(base_url=writable_server, timeout=60) as client:
+            other = client.get("/masuk")
+        finished["other"] = time.monotonic()
+        worker.join(120)
+
+    assert other.status_code == 200
+    assert "upload" in finished
+    assert finished["other"] < finished["upload"]

@@ -16,6 +16,7 @@ from typing import Annotated
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from p3bm.areas import registry as area_registry
 from p3bm.areas.registry import Area
@@ -24,6 +25,7 @@ from p3bm.entry import Entry, EntryWriter
 from p3bm.errors import InputFileError, PermissionDenied, ValidationFailed
 from p3bm.i18n import label
 from p3bm.imports import Importer, ImportOptions
+from p3bm.imports.problems import ImportReport
 from p3bm.permissions import can_review, can_submit, require_reviewer, require_user
 from p3bm.rules import load_rules
 from p3bm.storage.schema import observation
@@ -45,6 +47,9 @@ from p3bm.workflow import (
 
 router = APIRouter(include_in_schema=False)
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# Rows of each table on the upload result page; a file with more problems
+# would make a page of many megabytes.
+MAX_SHOWN_PROBLEMS = 200
 Year = Annotated[int, Query(ge=1900, le=2100)]
 Lang = Annotated[str, Query(pattern="^(id|en)$")]
 WRITER_ROLES = ("admin", "analyst", "skpd_operator", "area_operator")
@@ -275,7 +280,14 @@ async def entry_save(
 ) -> HTMLResponse:
     user = _writer(user)
     form = await request.form()
-    entries = _entries_from_form(form, code, tahun)
+    # Checking and writing is blocking database work, kept off the event loop.
+    return await run_in_threadpool(_save_form, request, user, code, tahun, lang, form)
+
+
+def _save_form(
+    request: Request, user: User, code: str, year: int, lang: str, form
+) -> HTMLResponse:
+    entries = _entries_from_form(form, code, year)
     db = request.app.state.db
     with db.connect() as connection:
         rules = load_rules(
@@ -296,7 +308,7 @@ async def entry_save(
         request,
         user,
         code,
-        tahun,
+        year,
         lang,
         by_area,
         notice,
@@ -346,13 +358,22 @@ async def entry_upload(
     if len(data) > MAX_UPLOAD_BYTES:
         raise InputFileError("The file is larger than 10 MB.")
     name = Path(file.filename or "upload.xlsx").name
-    report, results = upload_file(request.app, user, name, data, lang, dry_run=False)
+    # Reading and checking a large workbook takes seconds of CPU and database
+    # work, which would block every other request on the event loop.
+    report, results = await run_in_threadpool(
+        upload_file, request.app, user, name, data, lang, False
+    )
+    problems = [p for p in report.problems if p.severity != "info"]
+    failed = [result for result in results if result["errors"]]
     return render_page(
         request,
         "web/upload_result.html",
         lang,
         report=report,
-        results=results,
+        problems=problems[:MAX_SHOWN_PROBLEMS],
+        hidden_problems=len(problems) - MAX_SHOWN_PROBLEMS,
+        failed=failed[:MAX_SHOWN_PROBLEMS],
+        hidden_failed=len(failed) - MAX_SHOWN_PROBLEMS,
         year=tahun,
         file_name=name,
     )
@@ -361,8 +382,10 @@ async def entry_upload(
 def upload_file(app, user: User, name: str, data: bytes, lang: str, dry_run: bool):
     """Check an uploaded file like any import, then write it with the entry checks.
 
-    Nothing is written when any row has a problem. Returns the import report
-    and the per-value results.
+    Nothing is written when any row has a problem or ``dry_run`` is set.
+    Returns the import report and the per-value results. The report's added,
+    changed and unchanged counts are those of the results: what was written,
+    or what would be written on a dry run.
     """
     db = app.state.db
     with tempfile.TemporaryDirectory() as folder:
@@ -371,6 +394,7 @@ def upload_file(app, user: User, name: str, data: bytes, lang: str, dry_run: boo
         report, records, _ = Importer(db, user.username).check_file(
             path, ImportOptions(dry_run=True)
         )
+    report.is_dry_run = dry_run
     if report.has_errors:
         report.outcome = "rejected"
         return report, []
@@ -389,10 +413,18 @@ def upload_file(app, user: User, name: str, data: bytes, lang: str, dry_run: boo
     failed = [result for result in checked if result.errors]
     if failed or dry_run:
         report.outcome = "rejected" if failed else "checked"
-        return report, _with_cells(checked, cells)
+        return _count_outcomes(report, checked), _with_cells(checked, cells)
     written = writer.write(entries, channel="file", reason=f"upload {name}")
     report.outcome = "written"
-    return report, _with_cells(written, cells)
+    return _count_outcomes(report, written), _with_cells(written, cells)
+
+
+def _count_outcomes(report: ImportReport, results: list) -> ImportReport:
+    """Set the report's added, changed and unchanged counts from the results."""
+    report.added = sum(result.outcome == "added" for result in results)
+    report.changed = sum(result.outcome == "changed" for result in results)
+    report.unchanged = sum(result.outcome == "unchanged" for result in results)
+    return report
 
 
 def _with_cells(results, cells: list[tuple]) -> list[dict]:
@@ -406,7 +438,7 @@ def _with_cells(results, cells: list[tuple]) -> list[dict]:
 @router.post(
     "/entri-kirim", response_class=HTMLResponse, dependencies=[Depends(require_csrf)]
 )
-async def entry_submit(
+def entry_submit(
     request: Request,
     user: CurrentUser,
     tahun: Year,
@@ -481,7 +513,7 @@ def _observation_ids(connection, results) -> dict[tuple[str, str, int], int]:
 
 
 @router.post("/entri-alasan", dependencies=[Depends(require_csrf)])
-async def entry_justify(
+def entry_justify(
     request: Request,
     user: CurrentUser,
     tahun: Year,
@@ -512,7 +544,7 @@ def review_home(
 
 
 @router.post("/verifikasi-batas", dependencies=[Depends(require_csrf)])
-async def review_deadline(
+def review_deadline(
     request: Request,
     user: CurrentUser,
     tahun: Year,
@@ -573,8 +605,16 @@ async def review_action(
 ) -> Response:
     reviewer = require_reviewer(user)
     form = await request.form()
+    await run_in_threadpool(
+        _review, request.app.state.db, reviewer, skpd, tahun, action, form
+    )
+    return RedirectResponse(f"/verifikasi/{skpd}?tahun={tahun}&lang={lang}", 303)
+
+
+def _review(db, reviewer: User, skpd: str, year: int, action: str, form) -> None:
+    """Return values to the SKPD, or verify, publish or reopen its submission."""
     reason = str(form.get("reason") or "").strip() or None
-    with request.app.state.db.begin() as connection:
+    with db.begin() as connection:
         catalogue = Catalogue.load(connection)
         if action == "kembalikan":
             comments = {
@@ -584,7 +624,7 @@ async def review_action(
                 for key in form
                 if key.startswith("return:") and key.split(":", 1)[1].isdigit()
             }
-            return_values(connection, reviewer, skpd.upper(), tahun, comments, reason)
+            return_values(connection, reviewer, skpd.upper(), year, comments, reason)
         else:
             actions = {"verifikasi": "verify", "terbitkan": "publish", "buka": "reopen"}
             if action not in actions:
@@ -594,8 +634,7 @@ async def review_action(
                 reviewer,
                 catalogue,
                 skpd.upper(),
-                tahun,
+                year,
                 actions[action],
                 reason,
             )
-    return RedirectResponse(f"/verifikasi/{skpd}?tahun={tahun}&lang={lang}", 303)
