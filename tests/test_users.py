@@ -34,10 +34,12 @@ from p3bm.users import (
     UserError,
     authenticate,
     create_token,
+    end_sessions,
     get_user,
     list_tokens,
     revoke_token,
     set_active,
+    set_password,
     user_for_token,
 )
 
@@ -156,6 +158,46 @@ def test_authenticate_refuses_disabled_user(db):
         set_active(connection, "siti", False, ACTOR)
 
     assert attempt(db, "siti", PASSWORD) == "refused"
+
+
+@pytest.mark.parametrize(
+    ("name", "password"),
+    [("si\x00ti", PASSWORD), ("siti", "kata\x00sandi"), ("\x00", "\x00")],
+)
+def test_authenticate_nul_character_refused(db, name, password):
+    add_user(db, "siti", "viewer")
+
+    outcome = attempt(db, name, password)
+
+    assert outcome == "refused"
+    assert events(db)[-1] == "login_failed"
+
+
+def test_session_version_increases_on_changes(db):
+    add_user(db, "siti", "viewer")
+
+    with db.begin() as connection:
+        versions = [get_user(connection, "siti").session_version]
+        set_password(connection, "siti", "baru-sekali-123", ACTOR)
+        versions.append(get_user(connection, "siti").session_version)
+        set_active(connection, "siti", False, ACTOR)
+        versions.append(get_user(connection, "siti").session_version)
+        set_active(connection, "siti", True, ACTOR)
+        versions.append(get_user(connection, "siti").session_version)
+        end_sessions(connection, get_user(connection, "siti").id)
+        versions.append(get_user(connection, "siti").session_version)
+
+    assert versions == [0, 1, 2, 3, 4]
+
+
+def test_login_keeps_session_version(db):
+    add_user(db, "siti", "viewer")
+
+    user = authenticate(db, "siti", PASSWORD)
+
+    assert user.session_version == 0
+    with db.connect() as connection:
+        assert get_user(connection, "siti").session_version == 0
 
 
 def test_token_stored_as_sha256_digest(db):
