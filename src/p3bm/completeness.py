@@ -260,7 +260,7 @@ def compute_completeness(
     _add_submission_states(connection, catalogue, year, result)
     sub_areas = _sub_areas(connection, area, year)
     result.by_level = _by_level(
-        catalogue, area, year, result, sub_areas, filled_pairs, not_applicable
+        catalogue, area, year, result, sub_areas, filled_pairs, not_applicable, lang
     )
     result.coverage = _coverage(
         catalogue, area, year, sub_areas, filled_pairs, not_applicable
@@ -331,13 +331,18 @@ def _sub_areas(connection: Connection, area: Area, year: int) -> dict[int, list[
     return grouped
 
 
-def _by_level(catalogue, area, year, result, sub_areas, filled_pairs, not_applicable):
+def _by_level(
+    catalogue, area, year, result, sub_areas, filled_pairs, not_applicable, lang="id"
+):
     tallies = [
         Tally(codes.LEVEL_NAMES[area.level], area.name, result.expected, result.filled)
     ]
+    labels = codes.LEVEL_LABELS_EN if lang == "en" else codes.LEVEL_LABELS_ID
     for level in sorted(sub_areas):
         applicable = expected_indicators(catalogue, level, year)
-        tally = Tally(codes.LEVEL_NAMES[level], f"{len(sub_areas[level])} areas")
+        tally = Tally(
+            codes.LEVEL_NAMES[level], f"{len(sub_areas[level])} {labels[level]}"
+        )
         for sub in sub_areas[level]:
             for item in applicable:
                 if (item.code, sub.code) in not_applicable:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import click
 
@@ -24,6 +25,10 @@ INTERNAL_ERROR_EXIT = 70
 _language = ["id"]
 
 
+# Text in both languages: a message, or a list of column titles.
+_Text = TypeVar("_Text")
+
+
 @dataclass
 class App:
     """Settings and the database shared by the commands of one invocation."""
@@ -35,7 +40,7 @@ class App:
     def lang(self) -> str:
         return self.settings.lang
 
-    def text(self, indonesian: str, english: str) -> str:
+    def text(self, indonesian: _Text, english: _Text) -> _Text:
         return english if self.lang == "en" else indonesian
 
     def database(self, *, must_exist: bool = True) -> Database:

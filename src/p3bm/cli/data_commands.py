@@ -612,15 +612,30 @@ def _print_completeness(app: App, result, data) -> None:
     ):
         click.echo(f"\n{title}")
         print_rows(
-            data[group], "table", ["key", "label", "filled", "expected", "percent"]
+            data[group],
+            "table",
+            ["key", "label", "filled", "expected", "percent"],
+            app.text(
+                ["kode", "nama", "terisi", "diharapkan", "persen"],
+                ["key", "label", "filled", "expected", "percent"],
+            ),
         )
     stale = {state.code for state in result.stale}
     click.echo("\n" + app.text("Belum terisi", "Missing"))
     rows = [
-        state.to_dict() | {"stale": "stale" if state.code in stale else ""}
+        state.to_dict()
+        | {"stale": app.text("usang", "stale") if state.code in stale else ""}
         for state in result.missing
     ]
-    print_rows(rows, "table", ["code", "name", "skpd", "latest_year", "lag", "stale"])
+    print_rows(
+        rows,
+        "table",
+        ["code", "name", "skpd", "latest_year", "lag", "stale"],
+        app.text(
+            ["kode", "nama", "skpd", "tahun_terakhir", "selisih", "usang"],
+            ["code", "name", "skpd", "latest_year", "lag", "stale"],
+        ),
+    )
 
 
 COMMANDS = [

@@ -70,8 +70,13 @@ def print_rows(
     rows: Sequence[dict[str, object]],
     output_format: str,
     columns: Sequence[str] | None = None,
+    headers: Sequence[str] | None = None,
 ) -> None:
-    """Print dictionaries in the chosen format; the table shows ``columns`` only."""
+    """Print dictionaries in the chosen format; the table shows ``columns`` only.
+
+    ``headers`` titles the table's columns in the user's language; JSON and
+    CSV keep the keys, which scripts read.
+    """
     if output_format == "json":
         click.echo(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str))
         return
@@ -83,7 +88,9 @@ def print_rows(
         for row in rows:
             writer.writerow({key: csv_cell(row.get(key)) for key in all_keys})
         return
-    print_table([[_cell(row.get(key)) for key in keys] for row in rows], keys)
+    print_table(
+        [[_cell(row.get(key)) for key in keys] for row in rows], headers or keys
+    )
 
 
 def print_table(body: Sequence[Sequence[str]], header: Sequence[str]) -> None:
