@@ -12,10 +12,12 @@ not published figures.
 from __future__ import annotations
 
 import csv
+import logging
 from pathlib import Path
 
 from openpyxl import Workbook
 
+from p3bm.cli import main
 from p3bm.observations import NewValue, write_values
 from p3bm.storage import Database
 from p3bm.users import create_user
@@ -410,3 +412,22 @@ def write_priorities(db: Database) -> None:
             reason="Ketimpangan ditangani di tingkat provinsi",
             user="tkpk",
         )
+
+
+def run_cli(capsys, *args: object) -> tuple[int, str, str]:
+    """Run the CLI in this process and return its exit code, output and errors.
+
+    The CLI configures the root logger, so its handlers and level are restored.
+    """
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        main([str(arg) for arg in args])
+        code = 0
+    except SystemExit as exc:
+        code = 0 if exc.code is None else exc.code
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err

@@ -1,19 +1,24 @@
 """CSV and XLSX exports: formula-like text stays text, lists stay readable."""
 
 import csv
+import functools
 import io
-import logging
 from datetime import date
 
 import httpx
 import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
-from planning_support import ROWS, YEAR, write_budget_csv, write_households
+from planning_support import (
+    ROWS,
+    YEAR,
+    run_cli,
+    write_budget_csv,
+    write_households,
+)
 
 from conftest import running_server
 from p3bm.catalogue import Catalogue
-from p3bm.cli import main
 from p3bm.planning.budget_import import BudgetImporter, BudgetImportOptions
 from p3bm.spreadsheet import escape_csv_value, protect_worksheet
 from p3bm.storage.schema import area
@@ -47,22 +52,7 @@ def hostile_budget(db, tmp_path):
 
 @pytest.fixture
 def p3bm(capsys):
-    """Run the CLI in this process; undo its logging set-up afterwards."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-
-    def run(*args: object):
-        try:
-            main([str(arg) for arg in args])
-            code = 0
-        except SystemExit as exc:
-            code = 0 if exc.code is None else exc.code
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    yield run
-    root.handlers[:] = handlers
-    root.setLevel(level)
+    return functools.partial(run_cli, capsys)
 
 
 def cells_of(workbook) -> list:

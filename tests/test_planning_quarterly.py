@@ -1,8 +1,11 @@
+import functools
+import json
+import math
 from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
-from planning_support import YEAR, add_users, write_budget_csv
+from planning_support import YEAR, add_users, run_cli, write_budget_csv
 
 from p3bm.errors import PermissionDenied, WorkflowError
 from p3bm.planning.audit import change_history
@@ -117,6 +120,9 @@ def test_report_other_skpd_forbidden(db, budget):
         (-1.0, 10.0, "negative_amount"),
         (1.0, 120.0, "invalid_percent"),
         (1e13, 10.0, "realisation_above_pagu"),
+        (math.nan, 10.0, "invalid_number"),
+        (math.inf, 10.0, "invalid_number"),
+        (1.0, math.nan, "invalid_percent"),
     ],
 )
 def test_report_checks(db, budget, realised, physical, code):
@@ -124,6 +130,39 @@ def test_report_checks(db, budget, realised, physical, code):
     results = write(db, budget["dinkes"], [ReportEntry(line.id, 1, realised, physical)])
     assert results[0].outcome == "rejected"
     assert [p.code for p in results[0].errors] == [code]
+
+
+def test_report_huge_realisation(db, budget):
+    line = dinkes_lines(db)[0]
+    results = write(db, budget["dinkes"], [ReportEntry(line.id, 1, 1e300, 10.0)])
+    assert results[0].outcome == "rejected"
+    codes = [p.code for p in results[0].errors]
+    assert codes == ["amount_too_large", "realisation_above_pagu"]
+
+
+@pytest.mark.parametrize("achieved", [math.nan, -math.inf, 1e16])
+def test_report_output_amount_checked(db, budget, achieved):
+    line = next(line for line in dinkes_lines(db) if line.outputs)
+    output_id = line.outputs[0].id
+    entry = ReportEntry(line.id, 1, 1.0, 10.0, {output_id: achieved})
+    results = write(db, budget["dinkes"], [entry])
+    assert results[0].outcome == "rejected"
+    assert [p.column for p in results[0].errors] == ["outputs"]
+    with db.connect() as connection:
+        assert load_reports(connection, [line.id]) == {}
+
+
+def test_rejected_report_leaves_quarter_missing(db, budget):
+    line = dinkes_lines(db)[0]
+    results = write(db, budget["dinkes"], [ReportEntry(line.id, 2, -1.0, 10.0)])
+    assert results[0].outcome == "rejected"
+    with db.connect() as connection:
+        states = quarter_states(connection, YEAR, (2,), today=date(2025, 7, 1))
+        stored = connection.execute(sa.select(quarter_submission)).all()
+    dinkes = next(s for s in states if s.skpd_code == "DINKES")
+    assert dinkes.status == "missing"
+    assert dinkes.reported == 0
+    assert stored == []
 
 
 def test_report_physical_decrease_warns(db, budget):
@@ -250,7 +289,7 @@ def test_states_late_and_missing(db, budget):
     assert states["DINKES"].status == "submitted"
     assert states["DINKES"].timeliness == "on_time"
     assert states["DINKES"].missing == 0
-    assert states["DINSOS"].status == "draft"
+    assert states["DINSOS"].status == "missing"
     assert states["DINSOS"].timeliness == "overdue"
     assert states["DISDIK"].status == "missing"
     assert states["DISDIK"].missing == 2
@@ -279,3 +318,88 @@ def test_first_submission_kept_after_return(db, budget):
     with db.connect() as connection:
         rows = connection.execute(sa.select(quarter_submission)).all()
     assert len(rows) == 1
+
+
+@pytest.fixture
+def p3bm(capsys):
+    return functools.partial(run_cli, capsys)
+
+
+def quarterly_set(p3bm, db, line_id, *options):
+    return p3bm(
+        "--db",
+        db.url,
+        "quarterly",
+        "set",
+        "--line",
+        line_id,
+        "--quarter",
+        2,
+        *options,
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (("--realised", "nan", "--physical", 10), "'nan' is not a finite number"),
+        (("--realised", "inf", "--physical", 10), "'inf' is not a finite number"),
+        (("--realised", 1, "--physical", "nan"), "'nan' is not a finite number"),
+        (("--realised", "1e300", "--physical", 10), "'1e300' is out of range"),
+        (
+            ("--realised", 1, "--physical", 10, "--output", "1=nan"),
+            "'nan' is not a finite number",
+        ),
+    ],
+)
+def test_cli_set_rejects_non_finite(db, budget, p3bm, options, message):
+    line = dinkes_lines(db)[0]
+    code, out, err = quarterly_set(p3bm, db, line.id, *options)
+    assert code == 2
+    assert out == ""
+    assert message in err
+    with db.connect() as connection:
+        assert load_reports(connection, [line.id]) == {}
+
+
+def test_cli_set_rejected_exits_1(db, budget, p3bm):
+    line = dinkes_lines(db)[0]
+    code, out, err = quarterly_set(
+        p3bm, db, line.id, "--realised", 1e13, "--physical", 10
+    )
+    assert code == 1
+    assert out == "rejected\n"
+    assert "realisation_above_pagu" in err
+    assert f"Laporan baris {line.id} triwulan 2 tidak ditulis (rejected)." in err
+    code, out, _ = p3bm(
+        "--db",
+        db.url,
+        "quarterly",
+        "status",
+        "--year",
+        YEAR,
+        "--quarter",
+        2,
+        "--format",
+        "json",
+    )
+    assert code == 0
+    dinkes = next(row for row in json.loads(out) if row["skpd"] == "DINKES")
+    assert dinkes["status"] == "missing"
+    assert dinkes["reported"] == 0
+
+
+def test_cli_set_written_exits_0(db, budget, p3bm):
+    line = dinkes_lines(db)[0]
+    code, out, err = quarterly_set(
+        p3bm, db, line.id, "--realised", 1000, "--physical", 10
+    )
+    assert code == 0, err
+    assert out == "added\n"
+
+
+def test_cli_set_unknown_line_exits_1(db, budget, p3bm):
+    code, out, err = quarterly_set(p3bm, db, 999_999, "--realised", 1, "--physical", 1)
+    assert code == 1
+    assert out == "rejected\n"
+    assert "unknown_line" in err

@@ -1,3 +1,5 @@
+import math
+
 import pytest
 import sqlalchemy as sa
 from planning_support import (
@@ -216,6 +218,31 @@ def test_budget_errors_write_nothing(db, tmp_path):
     assert ("missing_budget_code", last + 1, "Kode") in found
 
 
+@pytest.mark.parametrize(
+    ("pagu", "code"),
+    [("1e300", "amount_too_large"), ("inf", "invalid_number")],
+)
+def test_budget_import_rejects_huge_pagu(db, tmp_path, pagu, code):
+    rows = [row[:3] + (pagu,) + row[4:] if row[0] == BALITA else row for row in ROWS]
+    report = run_import(db, write_budget_csv(tmp_path / "besar.csv", rows))
+    assert report.outcome == "rejected"
+    assert count(db, budget_line) == 0
+    problems = [(p.code, p.row, p.column) for p in report.errors]
+    assert problems == [(code, row_of(BALITA), "Pagu (Rp)")]
+
+
+def test_budget_huge_pagu_message(db, tmp_path):
+    rows = [row[:3] + ("1e300",) + row[4:] if row[0] == BALITA else row for row in ROWS]
+    report = run_import(db, write_budget_csv(tmp_path / "besar.csv", rows))
+    problem = report.errors[0]
+    assert problem.message("en") == (
+        "'1e+300' is too large; Pagu (Rp) must be less than 1,000,000,000,000,000"
+    )
+    assert problem.message("id") == (
+        "'1e+300' terlalu besar; Pagu (Rp) harus kurang dari 1.000.000.000.000.000"
+    )
+
+
 def test_budget_error_messages_bilingual(db, tmp_path):
     report = run_import(db, write_budget_csv(tmp_path / "salah.csv", bad_rows()))
     problem = next(p for p in report.errors if p.code == "unknown_skpd")
@@ -302,6 +329,13 @@ def make_line(**changes):
             "duplicate_location",
         ),
         ({"outputs": (Output("", "orang", 10),)}, "missing_output_name"),
+        ({"pagu": math.nan, "locations": ()}, "invalid_number"),
+        ({"pagu": math.inf, "locations": ()}, "invalid_number"),
+        ({"pagu": 1e300, "locations": ()}, "amount_too_large"),
+        ({"pagu": 1e15, "locations": ()}, "amount_too_large"),
+        ({"beneficiaries": 2**40}, "amount_too_large"),
+        ({"outputs": (Output("Lansia", "orang", math.inf),)}, "invalid_number"),
+        ({"locations": (Location("32.75.07.1003", math.nan),)}, "invalid_number"),
     ],
 )
 def test_line_checks(db, changes, code):
@@ -375,11 +409,15 @@ PLANNING_TABLES = {
 def test_migration_matches_schema(db):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
 
     from p3bm.storage.schema import metadata
 
     with db.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == "0004"
+        head = ScriptDirectory.from_config(
+            db._alembic_config(connection)
+        ).get_current_head()
+        assert MigrationContext.configure(connection).get_current_revision() == head
         differences = compare_metadata(MigrationContext.configure(connection), metadata)
     ours = [
         difference

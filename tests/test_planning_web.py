@@ -1,5 +1,6 @@
 """The planning API and pages over a real server, and in headless Chromium."""
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -131,6 +132,62 @@ def test_api_invalid_line_lists_problems(server, db):
     problems = response.json()["error"]["problems"]
     assert [p["code"] for p in problems] == ["negative_amount", "unknown_indicator"]
     assert problems[1]["message"].startswith("indicator 'ENTAH' is not in the")
+
+
+def put_raw(client, path: str, text: str):
+    """PUT a JSON text as is: httpx would not encode NaN."""
+    return client.put(path, content=text, headers={"Content-Type": "application/json"})
+
+
+def test_api_line_rejects_non_finite(server, db):
+    body = json.dumps(line_body(db, locations=[])).replace(
+        '"pagu": 2350000000.0', '"pagu": NaN'
+    )
+    assert '"pagu": NaN' in body
+    with api_client(server, token_of(db, "analis")) as client:
+        response = put_raw(client, "/api/v1/planning/budget-lines", body)
+    assert response.status_code == 422
+    assert "finite" in response.text
+
+
+def test_api_line_rejects_huge_pagu(server, db):
+    body = line_body(db, pagu=1e300, locations=[])
+    with api_client(server, token_of(db, "analis")) as client:
+        response = client.put(
+            "/api/v1/planning/budget-lines", json=body, params={"lang": "en"}
+        )
+    assert response.status_code == 422
+    problems = response.json()["error"]["problems"]
+    assert [p["code"] for p in problems] == ["amount_too_large"]
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        '{"line_id": %d, "quarter": 1, "realised": NaN, "physical": 5}',
+        '{"line_id": %d, "quarter": 1, "realised": 1, "physical": Infinity}',
+        '{"line_id": %d, "quarter": 1, "realised": 1, "physical": 5, '
+        '"outputs": {"1": NaN}}',
+    ],
+)
+def test_api_reports_reject_non_finite(server, db, item):
+    with db.connect() as connection:
+        line = load_lines(connection, year=YEAR, skpd_code="DINKES")[0]
+    body = '{"items": [%s]}' % (item % line.id)
+    with api_client(server, token_of(db, "dinkes")) as client:
+        response = put_raw(client, "/api/v1/planning/quarterly-reports", body)
+    assert response.status_code == 422
+    assert "finite" in response.text
+
+
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+def test_api_missing_line_not_found(server, db, method):
+    with api_client(server, token_of(db, "analis")) as client:
+        response = client.request(
+            method, "/api/v1/planning/budget-lines/999999", params={"reason": "x"}
+        )
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "budget_line_not_found"
 
 
 def test_api_session_write_needs_csrf(server, db):

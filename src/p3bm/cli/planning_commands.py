@@ -7,6 +7,7 @@ commands do.
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +17,14 @@ from p3bm.areas import registry as area_registry
 from p3bm.cli import App, pass_app
 from p3bm.cli.output import format_option, print_json, print_rows
 from p3bm.cli.workflow_commands import cli_user
-from p3bm.errors import ConfigurationError, ImportRejected
+from p3bm.errors import (
+    ConfigurationError,
+    ConflictError,
+    ImportRejected,
+    P3BMError,
+    PermissionDenied,
+    WorkflowError,
+)
 from p3bm.planning.audit import change_history
 from p3bm.planning.budget_analysis import (
     DIMENSIONS,
@@ -36,6 +44,7 @@ from p3bm.planning.monitoring import (
     summarize,
 )
 from p3bm.planning.priorities import load_priorities
+from p3bm.planning.problems import MAX_AMOUNT
 from p3bm.planning.quarterly import (
     ReportEntry,
     ReportWriter,
@@ -49,6 +58,58 @@ from p3bm.planning.register import load_lines
 
 Year = click.IntRange(1900, 2100)
 Quarter = click.IntRange(1, 4)
+
+
+class FiniteFloat(click.ParamType):
+    """A number that is finite and within ``minimum`` and ``maximum``.
+
+    click's FLOAT and FloatRange accept ``nan`` and ``inf``, which no amount
+    or percent can be.
+    """
+
+    name = "number"
+
+    def __init__(self, minimum: float, maximum: float, *, max_open: bool = False):
+        self.minimum = minimum
+        self.maximum = maximum
+        self.max_open = max_open
+
+    def convert(self, value, param, ctx) -> float:
+        if isinstance(value, float):
+            number = value
+        else:
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                self.fail(f"{value!r} is not a number.", param, ctx)
+        if not math.isfinite(number):
+            self.fail(
+                f"{value!r} is not a finite number; write a plain number such as 12.5.",
+                param,
+                ctx,
+            )
+        is_above = number >= self.maximum if self.max_open else number > self.maximum
+        if number < self.minimum or is_above:
+            bound = "less than" if self.max_open else "at most"
+            self.fail(
+                f"{value!r} is out of range; write a number of at least "
+                f"{self.minimum:,.0f} and {bound} {self.maximum:,.0f}.",
+                param,
+                ctx,
+            )
+        return number
+
+
+Amount = FiniteFloat(0, MAX_AMOUNT, max_open=True)
+# Outcomes of a quarterly report that wrote nothing, and the error they raise.
+# P3BMError exits with 1, PermissionDenied with 4.
+FAILED_OUTCOMES: dict[str, type[P3BMError]] = {
+    "rejected": P3BMError,
+    "locked": WorkflowError,
+    "conflict": ConflictError,
+    "forbidden": PermissionDenied,
+}
+Percent = FiniteFloat(0, 100)
 
 
 def _thresholds(app: App) -> Thresholds:
@@ -267,13 +328,13 @@ def quarterly() -> None:
 @click.option("--line", "line_id", type=int, required=True, help="Budget line id.")
 @click.option("--quarter", type=Quarter, required=True, help="Quarter 1-4.")
 @click.option(
-    "--realised", type=float, required=True, help="Rupiah spent in the quarter."
+    "--realised", type=Amount, required=True, help="Rupiah spent in the quarter."
 )
 @click.option(
     "--physical",
-    type=click.FloatRange(0, 100),
+    type=Percent,
     required=True,
-    help="Cumulative physical progress in percent.",
+    help="Cumulative physical progress in percent, 0-100.",
 )
 @click.option(
     "--output",
@@ -298,7 +359,10 @@ def set_report(
             raise click.BadParameter(
                 f"{item!r} is not ID=AMOUNT", param_hint="--output"
             )
-        achieved[int(key)] = float(amount)
+        try:
+            achieved[int(key)] = Amount.convert(amount.strip(), None, None)
+        except click.BadParameter as exc:
+            raise click.BadParameter(exc.message, param_hint="--output") from None
     entry = ReportEntry(line_id, quarter, realised, physical, achieved, comment)
     with app.database().begin() as connection:
         result = ReportWriter(cli_user(app)).write(connection, [entry], channel="cli")[
@@ -308,8 +372,17 @@ def set_report(
     for problem in data["errors"] + data["warnings"]:  # type: ignore[operator]
         click.echo(f"{problem['code']}: {problem['message']}", err=True)
     click.echo(f"{result.outcome}")
-    if result.errors:
-        raise click.exceptions.Exit(1)
+    if result.outcome in FAILED_OUTCOMES:
+        error = FAILED_OUTCOMES[result.outcome]
+        raise error(
+            f"The report of line {line_id} for quarter {quarter} was "
+            f"{result.outcome}; nothing was written.",
+            indonesian=(
+                f"Laporan baris {line_id} triwulan {quarter} tidak ditulis "
+                f"({result.outcome}).",
+                None,
+            ),
+        )
 
 
 @quarterly.command(name="status")

@@ -211,6 +211,8 @@ class _Draft:
     line: BudgetLine
     row: int
     sheet: str | None
+    # The file's header of each column role, to name check_line's columns.
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -317,6 +319,8 @@ class BudgetImporter:
                     draft.row,
                     draft.sheet,
                 )
+                if problem.column is not None:
+                    problem.column = draft.headers.get(problem.column, problem.column)
                 report.add(problem)
         self._check_totals(reading, report, path.name)
         self._note_unnamed_parents(reading, report, path.name)
@@ -579,7 +583,8 @@ class _TableReader:
 
         existing = self.reading.drafts.get(line.key)
         if existing is None:
-            draft = _Draft(line, row.number, self.table.sheet)
+            headers = {role: self.columns.header(role) for role in self.columns.indexes}
+            draft = _Draft(line, row.number, self.table.sheet, headers)
             self.reading.drafts[line.key] = draft
         else:
             draft = existing

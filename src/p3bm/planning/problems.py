@@ -8,6 +8,7 @@ the API show the same messages.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from p3bm.imports.problems import (
@@ -18,6 +19,14 @@ from p3bm.imports.problems import (
     Localized,
     Problem,
 )
+
+# Amounts in rupiah, and output quantities, must be below a thousand trillion
+# (10**15). A larger number is a typing error: by estimate the largest regional
+# budget, DKI Jakarta's, is below 10**14 rupiah, and floats lose whole-rupiah
+# precision above 2**53 (about 9 * 10**15).
+MAX_AMOUNT = 10**15
+# Counts of people are stored in 32-bit integer columns.
+MAX_COUNT = 2**31 - 1
 
 # code: (severity, Indonesian template, English template)
 PLANNING_MESSAGES: dict[str, tuple[str, str, str]] = {
@@ -55,6 +64,11 @@ PLANNING_MESSAGES: dict[str, tuple[str, str, str]] = {
         ERROR,
         "{value} negatif; {column} tidak boleh kurang dari 0",
         "{value} is negative; {column} cannot be below 0",
+    ),
+    "amount_too_large": (
+        ERROR,
+        "{value} terlalu besar; {column} harus kurang dari {maximum}",
+        "{value} is too large; {column} must be less than {maximum}",
     ),
     "invalid_flag": (
         ERROR,
@@ -184,6 +198,29 @@ class BudgetProblem(Problem):
             for key, value in self.params.items()
         }
         return template.format(value=_show(self.value), column=self.column, **params)
+
+
+def amount_problem(
+    column: str, value: float | None, maximum: int = MAX_AMOUNT
+) -> BudgetProblem | None:
+    """Return the problem of an amount that is NaN, infinite, ``maximum`` or
+    more, or negative; None for a valid amount or None."""
+    if value is None:
+        return None
+    if not math.isfinite(value):
+        return BudgetProblem("invalid_number", "", column=column, value=value)
+    if value >= maximum:
+        shown = Localized(f"{maximum:,}".replace(",", "."), f"{maximum:,}")
+        return BudgetProblem(
+            "amount_too_large",
+            "",
+            column=column,
+            value=value,
+            params={"maximum": shown},
+        )
+    if value < 0:
+        return BudgetProblem("negative_amount", "", column=column, value=value)
+    return None
 
 
 def _template(code: str) -> tuple[str, str, str]:

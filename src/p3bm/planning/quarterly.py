@@ -21,6 +21,7 @@ set, else a set number of days after the quarter ends.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -31,7 +32,7 @@ from p3bm.errors import PermissionDenied, WorkflowError
 from p3bm.observations import utc_now
 from p3bm.permissions import can_submit, require_reviewer
 from p3bm.planning.audit import record_change
-from p3bm.planning.problems import BudgetProblem
+from p3bm.planning.problems import BudgetProblem, amount_problem
 from p3bm.planning.register import (
     RUPIAH_TOLERANCE,
     BudgetLine,
@@ -174,6 +175,20 @@ def get_quarter_submission(
         row = connection.execute(query).first()
     assert row is not None
     return QuarterSubmission(**row._mapping)
+
+
+def stored_quarter_status(
+    connection: Connection, skpd_code: str, year: int, quarter: int
+) -> str:
+    """Return the stored status of an SKPD's quarter, ``draft`` when none is
+    stored; unlike get_quarter_submission this writes nothing."""
+    c = quarter_submission.c
+    status = connection.execute(
+        sa.select(c.status).where(
+            c.skpd_code == skpd_code, c.year == year, c.quarter == quarter
+        )
+    ).scalar_one_or_none()
+    return status or "draft"
 
 
 def _change_status(
@@ -564,13 +579,11 @@ class ReportWriter:
         if entry.quarter not in QUARTERS:
             self._reject(result, "invalid_number", "quarter", entry.quarter)
             return
-        state = get_quarter_submission(connection, line.skpd, line.year, entry.quarter)
+        status = stored_quarter_status(connection, line.skpd, line.year, entry.quarter)
         is_reviewer = self.user.role in ("admin", "analyst")
-        if state.status == "verified" or (
-            state.status == "submitted" and not is_reviewer
-        ):
+        if status == "verified" or (status == "submitted" and not is_reviewer):
             result.problems.append(
-                BudgetProblem("locked", "", column="status", value=state.status)
+                BudgetProblem("locked", "", column="status", value=status)
             )
             result.outcome = "locked"
             return
@@ -578,16 +591,15 @@ class ReportWriter:
 
     def _check_amounts(self, connection, result: ReportResult, line: BudgetLine):
         entry = result.entry
-        if entry.realised < 0:
-            self._reject(result, "negative_amount", "realised", entry.realised)
+        self._check_amount(result, "realised", entry.realised)
         if not 0 <= entry.physical <= 100:
             self._reject(result, "invalid_percent", "physical", entry.physical)
         known = {output.id for output in line.outputs}
         for output_id, achieved in entry.outputs.items():
             if output_id not in known:
                 self._reject(result, "unknown_output", "outputs", output_id)
-            elif achieved < 0:
-                self._reject(result, "negative_amount", "outputs", achieved)
+            else:
+                self._check_amount(result, "outputs", achieved)
 
         stored = load_reports(connection, [line.id], QUARTERS)  # type: ignore[list-item]
         others = {q: r for (_, q), r in stored.items() if q != entry.quarter}
@@ -603,13 +615,20 @@ class ReportWriter:
             )
             result.outcome = "conflict"
 
+    def _check_amount(self, result: ReportResult, column: str, value) -> None:
+        problem = amount_problem(column, value)
+        if problem is not None:
+            result.problems.append(problem)
+            result.outcome = "rejected"
+
     def _check_year(
         self, result: ReportResult, line: BudgetLine, others: dict[int, StoredReport]
     ) -> None:
         """Check the entry against the line's reports of the other quarters."""
         entry = result.entry
         total = entry.realised + sum(r.realised for r in others.values())
-        if total > line.pagu + RUPIAH_TOLERANCE:
+        # An infinite amount already has its own problem.
+        if math.isfinite(total) and total > line.pagu + RUPIAH_TOLERANCE:
             self._reject(
                 result, "realisation_above_pagu", "realised", total, pagu=line.pagu
             )
@@ -784,7 +803,9 @@ def quarter_states(
 
 
 def _quarter_status(row, reported: int) -> str:
-    if row is not None:
+    # A draft without any report is still missing: get_quarter_submission
+    # creates drafts on first use, even when nothing is then written.
+    if row is not None and not (row.status == "draft" and reported == 0):
         return row.status
     return "draft" if reported else "missing"
 

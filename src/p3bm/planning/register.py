@@ -19,11 +19,16 @@ from sqlalchemy.engine import Connection
 
 from p3bm.areas import codes
 from p3bm.areas.registry import Area, home_region, list_areas
-from p3bm.errors import ConflictError, PermissionDenied, WorkflowError
+from p3bm.errors import ConflictError, P3BMError, PermissionDenied, WorkflowError
 from p3bm.observations import utc_now
 from p3bm.planning import nomenclature as nom
 from p3bm.planning.audit import record_change
-from p3bm.planning.problems import BudgetProblem
+from p3bm.planning.problems import (
+    MAX_AMOUNT,
+    MAX_COUNT,
+    BudgetProblem,
+    amount_problem,
+)
 from p3bm.storage.schema import (
     budget_line,
     budget_location,
@@ -38,6 +43,13 @@ from p3bm.users import User
 REVIEWER_ROLES = ("admin", "analyst")
 # Rupiah below which two amounts count as equal, to absorb float rounding.
 RUPIAH_TOLERANCE = 0.5
+
+
+class BudgetLineNotFound(P3BMError):
+    """No budget line has the requested id."""
+
+    code = "budget_line_not_found"
+    http_status = 404
 
 
 @dataclass(frozen=True)
@@ -260,26 +272,30 @@ def check_line(line: BudgetLine, context: CheckContext) -> list[BudgetProblem]:
         add("invalid_year", "year", line.year)
     if line.skpd not in context.skpd_codes:
         add("unknown_skpd", "skpd", line.skpd)
-    for column, amount in (("pagu", line.pagu), ("beneficiaries", line.beneficiaries)):
-        if amount is not None and amount < 0:
-            add("negative_amount", column, amount)
+    _check_amount(found, "pagu", line.pagu)
+    _check_amount(found, "beneficiaries", line.beneficiaries, MAX_COUNT)
     for code in line.indicators:
         if code not in context.indicator_codes:
             add("unknown_indicator", "indicators", code)
-    _check_outputs(line, add)
-    _check_locations(line, context, add)
+    _check_outputs(line, found, add)
+    _check_locations(line, context, found, add)
     return found
 
 
-def _check_outputs(line: BudgetLine, add) -> None:
+def _check_amount(found: list, column: str, value, maximum: int = MAX_AMOUNT) -> None:
+    problem = amount_problem(column, value, maximum)
+    if problem is not None:
+        found.append(problem)
+
+
+def _check_outputs(line: BudgetLine, found: list, add) -> None:
     for output in line.outputs:
         if not output.name.strip():
             add("missing_output_name", "outputs", output.target)
-        if output.target is not None and output.target < 0:
-            add("negative_amount", "target", output.target)
+        _check_amount(found, "target", output.target)
 
 
-def _check_locations(line: BudgetLine, context: CheckContext, add) -> None:
+def _check_locations(line: BudgetLine, context: CheckContext, found: list, add) -> None:
     seen: set[str] = set()
     for location in line.locations:
         area = context.areas.get(location.area)
@@ -292,12 +308,8 @@ def _check_locations(line: BudgetLine, context: CheckContext, add) -> None:
         if location.area in seen:
             add("duplicate_location", "locations", location.area)
         seen.add(location.area)
-        for column, amount in (
-            ("pagu", location.pagu),
-            ("beneficiaries", location.beneficiaries),
-        ):
-            if amount is not None and amount < 0:
-                add("negative_amount", column, amount)
+        _check_amount(found, "locations", location.pagu)
+        _check_amount(found, "locations", location.beneficiaries, MAX_COUNT)
     allocations = [loc.pagu for loc in line.locations if loc.pagu is not None]
     allocated = sum(allocations)
     if allocations and allocated > line.pagu + RUPIAH_TOLERANCE:
@@ -386,10 +398,10 @@ def _locations_of(connection: Connection, ids: list[int]) -> dict[int, list[Loca
 
 
 def get_line(connection: Connection, line_id: int) -> BudgetLine:
-    """The stored line with this id; raises WorkflowError when there is none."""
+    """The stored line with this id; raises BudgetLineNotFound when there is none."""
     found = load_lines(connection, ids=[line_id])
     if not found:
-        raise WorkflowError(
+        raise BudgetLineNotFound(
             f"Budget line {line_id} does not exist.",
             indonesian=(f"Baris anggaran {line_id} tidak ada.", None),
         )

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from p3bm.areas import registry as area_registry
 from p3bm.errors import InputFileError
@@ -78,14 +78,20 @@ QuarterQuery = Annotated[int, Query(ge=1, le=4)]
 Lang = Annotated[str, Query(pattern="^(id|en)$")]
 
 
-class OutputModel(BaseModel):
+class InputModel(BaseModel):
+    """A request body whose numbers must be finite: NaN or infinity gets a 422."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+
+class OutputModel(InputModel):
     id: int | None = Field(default=None, description="Stored id; ignored on writes.")
     name: str = Field(max_length=300)
     unit: str = Field(default="", max_length=80)
     target: float | None = None
 
 
-class LocationModel(BaseModel):
+class LocationModel(InputModel):
     area: str = Field(max_length=16, description="Kemendagri area code.")
     pagu: float | None = Field(
         default=None, description="Rupiah allocated here; null shares the rest."
@@ -93,7 +99,7 @@ class LocationModel(BaseModel):
     beneficiaries: int | None = None
 
 
-class LineIn(BaseModel):
+class LineIn(InputModel):
     year: int = Field(ge=1900, le=2100)
     code: str = Field(max_length=40, description="Sub-kegiatan code.")
     skpd: str = Field(max_length=32)
@@ -137,7 +143,7 @@ class ChangeOut(BaseModel):
     source_file: str | None
 
 
-class ReportIn(BaseModel):
+class ReportIn(InputModel):
     line_id: RowId
     quarter: int = Field(ge=1, le=4)
     realised: float = Field(description="Rupiah spent within the quarter.")
@@ -149,7 +155,7 @@ class ReportIn(BaseModel):
     version: RowId | None = None
 
 
-class ReportsIn(BaseModel):
+class ReportsIn(InputModel):
     items: list[ReportIn] = Field(max_length=2000)
     reason: str | None = Field(default=None, max_length=500)
 
