@@ -452,9 +452,30 @@ def test_entry_form_stale_version_conflicts(db, writable_server):
             },
         )
 
-    assert stale.status_code == 422
-    assert "version 2, not 1" in stale.text
+    assert stale.status_code == 409
+    assert "versi 2, bukan 1" in stale.text
     assert stored(db, "STUNTING", KELURAHAN).value == 13
+
+
+def test_entry_form_garbled_version_conflicts(db, writable_server):
+    add_user(db, "dinkes1", "skpd_operator", skpd="DINKES")
+
+    with signed_in(writable_server, "dinkes1") as client:
+        post_form(client, "STUNTING", {KELURAHAN: "12"})
+        page = client.get("/entri/STUNTING", params={"tahun": YEAR})
+        garbled = client.post(
+            "/entri/STUNTING",
+            params={"tahun": YEAR},
+            data={
+                "csrf_token": csrf_of(page),
+                f"value:{KELURAHAN}": "14",
+                f"original:{KELURAHAN}": "12",
+                f"version:{KELURAHAN}": "abc",
+            },
+        )
+
+    assert garbled.status_code == 409
+    assert stored(db, "STUNTING", KELURAHAN).value == 12
 
 
 def test_entry_submit_button_submits(db, writable_server):

@@ -50,6 +50,75 @@ OUTCOMES = (
 )
 
 
+# code: (Indonesian, English) message of a refused entry.
+ENTRY_MESSAGES = {
+    "unknown_indicator": (
+        "indikator {value} tidak dikenal",
+        "indicator {value} is unknown",
+    ),
+    "unknown_area_code": (
+        "wilayah {value} tidak ada di basis data",
+        "area {value} is not in the database",
+    ),
+    "invalid_year": (
+        "{value} bukan tahun antara 1900 dan 2100",
+        "{value} is not a year between 1900 and 2100",
+    ),
+    "forbidden": ("tidak diizinkan: {reason}", "not allowed: {reason}"),
+    "below_lowest_level": (
+        "{indicator} hanya dihasilkan sampai tingkat {level}",
+        "{indicator} is produced down to level {level} only",
+    ),
+    "invalid_number": ("{value} bukan angka", "{value} is not a number"),
+    "missing_value": (
+        "tidak ada nilai; pakai null untuk tidak berlaku",
+        "no value given; use null for not applicable",
+    ),
+    "version_conflict": (
+        "nilai ini sudah versi {found}, bukan {given}; muat ulang lalu coba lagi",
+        "the value is at version {found}, not {given}; reload it and try again",
+    ),
+    "added_meanwhile": (
+        "orang lain menambahkan nilai ini pada saat yang sama; muat ulang lalu "
+        "coba lagi",
+        "someone added this value at the same time; reload it and try again",
+    ),
+    "changed_meanwhile": (
+        "orang lain mengubah nilai ini pada saat yang sama; muat ulang lalu coba lagi",
+        "someone changed this value at the same time; reload it and try again",
+    ),
+    "locked": (
+        "nilai ini berstatus {status} dan terkunci; Bappeda harus membukanya dulu",
+        "the value is {status} and locked; Bappeda must reopen it first",
+    ),
+    "submitted": (
+        "nilai ini sudah dikirim dan menunggu Bappeda; minta Bappeda mengembalikannya",
+        "the value is submitted and waits for Bappeda; ask Bappeda to return it",
+    ),
+    "submission_closed": (
+        "data {skpd} tahun {year} berstatus {status}; Bappeda harus "
+        "mengembalikan atau membukanya sebelum nilai ditambah",
+        "the data of {skpd} for {year} is {status}; Bappeda must return or "
+        "reopen it before values are added",
+    ),
+    "duplicate_entry": (
+        "butir {items} memberi nilai yang sama; simpan satu saja",
+        "items {items} give the same value; keep one",
+    ),
+}
+_CLIENT_CODES = {
+    "added_meanwhile": "version_conflict",
+    "changed_meanwhile": "version_conflict",
+}
+
+
+def _shown(value: object) -> object:
+    """A value as a message shows it: text in quotes, None as null."""
+    if isinstance(value, str):
+        return repr(value)
+    return "null" if value is None else value
+
+
 @dataclass
 class Entry:
     """One value to write. ``value`` None means not applicable."""
@@ -127,7 +196,7 @@ class EntryWriter:
             self._submissions.clear()
             for result in results:
                 self._check(connection, result)
-            _reject_duplicates(results)
+            self._reject_duplicates(results)
             self._apply_rules(connection, results)
             for result in results:
                 if result.outcome == "pending":
@@ -137,6 +206,43 @@ class EntryWriter:
             if dry_run:
                 connection.rollback()
         return results
+
+    def _reject(
+        self, result: EntryResult, code: str, outcome: str = "rejected", **params
+    ) -> None:
+        """Refuse one entry with the message of ``code`` in the writer's language."""
+        indonesian, english = ENTRY_MESSAGES[code]
+        template = english if self.lang == "en" else indonesian
+        if "value" in params:
+            params["value"] = _shown(params["value"])
+        message = template.format(**params)
+        # Version conflicts share one code for clients, whatever their cause.
+        result.reject(_CLIENT_CODES.get(code, code), message, outcome)
+
+    def _reject_duplicates(self, results: list[EntryResult]) -> None:
+        """Reject every entry whose value another entry of the batch also gives.
+
+        Rule results are matched to entries by indicator, area and year, so two
+        entries for one value would let one of them pass unchecked.
+        """
+        by_key: dict[tuple, list[EntryResult]] = {}
+        for result in results:
+            if result.outcome == "pending":
+                entry = result.entry
+                key = (
+                    result.indicator.code,  # type: ignore[union-attr]
+                    result.area.code,  # type: ignore[union-attr]
+                    entry.year,
+                    entry.disaggregation,
+                    entry.source,
+                )
+                by_key.setdefault(key, []).append(result)
+        for group in by_key.values():
+            if len(group) < 2:
+                continue
+            items = ", ".join(str(result.index) for result in group)
+            for result in group:
+                self._reject(result, "duplicate_entry", items=items)
 
     def _area(self, connection: Connection, code: str) -> Area | None:
         if code not in self._areas:
@@ -151,29 +257,27 @@ class EntryWriter:
         indicator = self.catalogue.by_code.get(str(entry.indicator).upper())
         area = self._area(connection, str(entry.area))
         if indicator is None:
-            result.reject(
-                "unknown_indicator", f"indicator {entry.indicator!r} is unknown"
-            )
+            self._reject(result, "unknown_indicator", value=entry.indicator)
         if area is None:
-            result.reject(
-                "unknown_area_code", f"area {entry.area!r} is not in the database"
-            )
+            self._reject(result, "unknown_area_code", value=entry.area)
         if not isinstance(entry.year, int) or not 1900 <= entry.year <= 2100:
-            result.reject(
-                "invalid_year", f"{entry.year!r} is not a year between 1900 and 2100"
-            )
+            self._reject(result, "invalid_year", value=entry.year)
         if result.errors:
             return
         result.indicator, result.area = indicator, area
         self._check_value(result)
         refusal = write_refusal(self.user, indicator, area, self._home)  # type: ignore[arg-type]
         if refusal is not None:
-            result.reject("forbidden", f"not allowed: {refusal}", "forbidden")
+            self._reject(result, "forbidden", "forbidden", reason=refusal)
         elif area.level > indicator.lowest_level:  # type: ignore[union-attr]
-            result.reject(
+            labels = (
+                codes.LEVEL_LABELS_EN if self.lang == "en" else codes.LEVEL_LABELS_ID
+            )
+            self._reject(
+                result,
                 "below_lowest_level",
-                f"{indicator.code} is produced down to level "  # type: ignore[union-attr]
-                f"{codes.LEVEL_NAMES[indicator.lowest_level]} only",  # type: ignore[union-attr]
+                indicator=indicator.code,  # type: ignore[union-attr]
+                level=labels[indicator.lowest_level],  # type: ignore[union-attr]
             )
 
     def _check_value(self, result: EntryResult) -> None:
@@ -181,12 +285,10 @@ class EntryWriter:
         try:
             parsed = NOT_APPLICABLE if raw is None else parse_number(raw)
         except ValueError:
-            result.reject("invalid_number", f"{raw!r} is not a number")
+            self._reject(result, "invalid_number", value=raw)
             return
         if parsed is MISSING:
-            result.reject(
-                "missing_value", "no value given; use null for not applicable"
-            )
+            self._reject(result, "missing_value")
             return
         result.value = None if parsed is NOT_APPLICABLE else float(parsed)  # type: ignore[arg-type]
 
@@ -252,23 +354,15 @@ class EntryWriter:
             current is None or current.version != entry.version
         ):
             found = None if current is None else current.version
-            result.reject(
-                "version_conflict",
-                f"the value is at version {found}, not {entry.version}; "
-                "reload it and try again",
-                "conflict",
+            self._reject(
+                result, "version_conflict", "conflict", found=found, given=entry.version
             )
             return False
         return True
 
     def _may_change(self, connection: Connection, result: EntryResult, current) -> bool:
         if current is not None and current.status in LOCKED_STATUSES:
-            result.reject(
-                "locked",
-                f"the value is {current.status} and locked; Bappeda "
-                "must reopen it first",
-                "locked",
-            )
+            self._reject(result, "locked", "locked", status=current.status)
             return False
         is_reviewer = self.user.role in ("admin", "analyst")
         if (
@@ -276,22 +370,19 @@ class EntryWriter:
             and current.status in REVIEW_ONLY_STATUSES
             and not is_reviewer
         ):
-            result.reject(
-                "submitted",
-                "the value is submitted and waits for Bappeda; "
-                "ask Bappeda to return it",
-                "locked",
-            )
+            self._reject(result, "submitted", "locked")
             return False
         if current is None and not is_reviewer:
             skpd_code = result.indicator.skpd  # type: ignore[union-attr]
             status = self._submission_status(connection, skpd_code, result.entry.year)
             if status in CLOSED_SUBMISSIONS:
-                result.reject(
+                self._reject(
+                    result,
                     "submission_closed",
-                    f"the data of {skpd_code} for {result.entry.year} is {status}; "
-                    "Bappeda must return or reopen it before values are added",
                     "locked",
+                    skpd=skpd_code,
+                    year=result.entry.year,
+                    status=status,
                 )
                 return False
         return True
@@ -322,11 +413,7 @@ class EntryWriter:
             },
         )
         if new_id is None:
-            result.reject(
-                "version_conflict",
-                "someone added this value at the same time; reload it and try again",
-                "conflict",
-            )
+            self._reject(result, "added_meanwhile", "conflict")
             return
         self._history_rows.append(
             _history_row(
@@ -359,11 +446,7 @@ class EntryWriter:
             },
         )
         if done.rowcount != 1:
-            result.reject(
-                "version_conflict",
-                "someone changed this value at the same time; reload it and try again",
-                "conflict",
-            )
+            self._reject(result, "changed_meanwhile", "conflict")
             return
         self._history_rows.append(
             _history_row(
@@ -380,34 +463,6 @@ class EntryWriter:
             )
         )
         result.outcome, result.version = "changed", current.version + 1
-
-
-def _reject_duplicates(results: list[EntryResult]) -> None:
-    """Reject every entry whose value another entry of the batch also gives.
-
-    Rule results are matched to entries by indicator, area and year, so two
-    entries for one value would let one of them pass unchecked.
-    """
-    by_key: dict[tuple, list[EntryResult]] = {}
-    for result in results:
-        if result.outcome == "pending":
-            entry = result.entry
-            key = (
-                result.indicator.code,  # type: ignore[union-attr]
-                result.area.code,  # type: ignore[union-attr]
-                entry.year,
-                entry.disaggregation,
-                entry.source,
-            )
-            by_key.setdefault(key, []).append(result)
-    for group in by_key.values():
-        if len(group) < 2:
-            continue
-        items = ", ".join(str(result.index) for result in group)
-        for result in group:
-            result.reject(
-                "duplicate_entry", f"items {items} give the same value; keep one"
-            )
 
 
 def _key_of(row) -> dict[str, object]:

@@ -313,8 +313,24 @@ def _save_form(
         by_area,
         notice,
         kind,
-        status=422 if counts["rejected"] else 200,
+        status=_form_status(results),
     )
+
+
+def _form_status(results) -> int:
+    """409 when a value changed since the form was read, 422 for other refusals."""
+    if any(r.outcome == "conflict" for r in results):
+        return 409
+    if any(r.errors for r in results):
+        return 422
+    return 200
+
+
+def _form_version(text: str) -> int | None:
+    """The version a form row was read at; a garbled one never matches."""
+    if not text:
+        return None
+    return int(text) if text.isdigit() else -1
 
 
 def _entries_from_form(form, code: str, year: int) -> list[Entry]:
@@ -336,7 +352,7 @@ def _entries_from_form(form, code: str, year: int) -> list[Entry]:
                 area=area,
                 year=year,
                 value=None if text.lower() == "tidak berlaku" else (text or ""),
-                version=int(version_text) if version_text.isdigit() else None,
+                version=_form_version(version_text),
                 comment=str(form.get(f"comment:{area}") or "").strip() or None,
             )
         )
