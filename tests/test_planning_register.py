@@ -1,4 +1,7 @@
 import math
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
@@ -342,6 +345,111 @@ def test_line_checks(db, changes, code):
     with db.connect() as connection:
         problems = check_line(make_line(**changes), CheckContext.load(connection))
     assert [p.code for p in problems] == [code]
+
+
+def save_in_parallel(db, line, writers: int) -> list:
+    """Save ``line`` from ``writers`` threads at once; return each outcome."""
+    barrier = threading.Barrier(writers)
+
+    def save(index: int):
+        barrier.wait()
+        try:
+            with db.begin() as connection:
+                result = save_lines(connection, [line], user=f"u{index}", channel="api")
+            return "added" if result.added else "unchanged"
+        except ConflictError as exc:
+            return exc
+
+    with ThreadPoolExecutor(writers) as pool:
+        return list(pool.map(save, range(writers)))
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_line_parallel_insert_conflicts(db):
+    outcomes = save_in_parallel(db, make_line(), 8)
+    assert outcomes.count("added") == 1
+    others = [o for o in outcomes if o != "added"]
+    assert all(o == "unchanged" or isinstance(o, ConflictError) for o in others)
+    assert len(lines_of(db)) == 1
+    assert count(db, budget_line) == 1
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_nomenclature_insert_waits_for_other(db):
+    items = [nom.Item("1.06.04.2.01.0001", "Penyediaan Permakanan")]
+
+    def store_again():
+        with db.begin() as connection:
+            return nom.store_items(connection, items, "b")
+
+    with ThreadPoolExecutor(1) as pool:
+        with db.begin() as first:
+            added = nom.store_items(first, items, "a")
+            second = pool.submit(store_again)
+            time.sleep(1.0)
+            assert not second.done()
+        counts = second.result(timeout=30)
+    assert added["added"] == 5
+    assert counts == {"added": 0, "renamed": 0, "unchanged": 5}
+    with db.connect() as connection:
+        names = nom.load_names(connection)
+    assert names["1.06.04.2.01.0001"].name == "Penyediaan Permakanan"
+    assert names["1.06"].name == "1.06"
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_line_insert_waits_then_conflicts(db):
+    """A second writer that read before the first committed gets a 409."""
+    line = make_line()
+    with db.begin() as connection:
+        nom.store_items(connection, [nom.Item(line.code, line.name)], "a")
+    with ThreadPoolExecutor(1) as pool:
+        with db.begin() as first:
+            save_lines(first, [line], user="a", channel="api")
+            second = pool.submit(save_in_parallel, db, line, 1)
+            time.sleep(1.0)
+            assert not second.done()
+        outcome = second.result(timeout=30)[0]
+    assert isinstance(outcome, ConflictError)
+    assert outcome.http_status == 409
+    assert "changed by another user at the same time" in str(outcome)
+    assert count(db, budget_line) == 1
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_line_parallel_update_conflicts(db):
+    with db.begin() as connection:
+        save_lines(connection, [make_line()], user="a", channel="form")
+    outcomes = save_in_parallel(db, make_line(pagu=950e6), 4)
+    assert outcomes.count("added") == 0
+    changed = [o for o in outcomes if o == "unchanged"]
+    conflicts = [o for o in outcomes if isinstance(o, ConflictError)]
+    assert len(changed) + len(conflicts) == 4
+    line = lines_of(db)["1.06.04.2.01.0001"]
+    assert line.pagu == 950e6
+    with db.connect() as connection:
+        history = change_history(connection, "budget_line", entity_id=line.id)
+    assert [h.action for h in history] == ["insert", "update"]
+    assert line.version == 2
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_budget_parallel_imports(db, tmp_path):
+    path = write_budget_csv(tmp_path / "apbd.csv")
+    barrier = threading.Barrier(4)
+
+    def run(index: int):
+        barrier.wait()
+        try:
+            return run_import(db, path).outcome
+        except ConflictError as exc:
+            return exc
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = list(pool.map(run, range(4)))
+    assert "written" in outcomes
+    assert all(o == "written" or isinstance(o, ConflictError) for o in outcomes)
+    assert set(lines_of(db)) == {row[0] for row in ROWS if len(row) > 4 and row[0]}
 
 
 def test_line_save_versions(db):

@@ -1,7 +1,9 @@
 """The planning API and pages over a real server, and in headless Chromium."""
 
 import json
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -178,6 +180,43 @@ def test_api_reports_reject_non_finite(server, db, item):
         response = put_raw(client, "/api/v1/planning/quarterly-reports", body)
     assert response.status_code == 422
     assert "finite" in response.text
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_api_parallel_new_line_no_500(server, db):
+    body = {
+        "year": YEAR,
+        "code": "1.06.04.2.01.0001",
+        "skpd": "DINSOS",
+        "pagu": 900_000_000,
+        "name": "Penyediaan Permakanan",
+        "indicators": [],
+        "locations": [],
+    }
+    token = token_of(db, "analis")
+    barrier = threading.Barrier(8)
+
+    def put(_):
+        with api_client(server, token) as client:
+            barrier.wait()
+            return client.put("/api/v1/planning/budget-lines", json=body)
+
+    with ThreadPoolExecutor(8) as pool:
+        responses = list(pool.map(put, range(8)))
+    statuses = sorted(response.status_code for response in responses)
+    assert set(statuses) <= {200, 409}
+    assert 200 in statuses
+    for response in responses:
+        if response.status_code == 409:
+            assert response.json()["error"]["code"] == "conflict"
+    with db.connect() as connection:
+        stored = [
+            line
+            for line in load_lines(connection, year=YEAR)
+            if line.code == "1.06.04.2.01.0001"
+        ]
+    assert len(stored) == 1
+    assert stored[0].version == 1
 
 
 @pytest.mark.parametrize("method", ["GET", "DELETE"])

@@ -111,12 +111,36 @@ class Item:
         return (self.name_en or self.name) if lang == "en" else self.name
 
 
-def load_names(connection: Connection) -> dict[str, Item]:
-    """Every stored item by code."""
-    rows = connection.execute(
-        sa.select(nomenclature.c.code, nomenclature.c.name, nomenclature.c.name_en)
-    )
+def load_names(
+    connection: Connection, codes: list[str] | None = None
+) -> dict[str, Item]:
+    """Stored items by code: those of ``codes``, or every one."""
+    query = sa.select(nomenclature.c.code, nomenclature.c.name, nomenclature.c.name_en)
+    if codes is not None:
+        query = query.where(nomenclature.c.code.in_(codes))
+    rows = connection.execute(query)
     return {row.code: Item(row.code, row.name, row.name_en) for row in rows}
+
+
+def _insert_unless_present(connection: Connection, row: dict) -> bool:
+    """Insert one nomenclature row unless its code is stored; return whether
+    it was inserted.
+
+    Two writers may add the same new code at once. On PostgreSQL the second
+    INSERT waits for the first transaction and then does nothing, where a plain
+    INSERT would fail with a unique violation.
+    """
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = (
+        insert(nomenclature)
+        .values(**row)
+        .on_conflict_do_nothing()
+        .returning(nomenclature.c.code)
+    )
+    return connection.execute(statement).scalar() is not None
 
 
 def store_items(
@@ -137,10 +161,12 @@ def store_items(
     """
     known = load_names(connection)
     wanted: dict[str, Item] = {}
+    placeholders: set[str] = set()
     for item in items:
         for code in chain_of(item.code)[:-1]:
             if code not in known and code not in wanted:
                 wanted[code] = Item(code, code)
+                placeholders.add(code)
         previous = wanted.get(item.code)
         if item.name or previous is None:
             wanted[item.code] = item
@@ -151,18 +177,25 @@ def store_items(
         stored = known.get(code)
         values = {"updated_at": now, "updated_by": user}
         if stored is None:
-            connection.execute(
-                nomenclature.insert().values(
-                    code=code,
-                    level=item.level,
-                    name=item.name or code,
-                    name_en=item.name_en,
-                    parent_code=parent_of(code),
-                    **values,
-                )
-            )
-            counts["added"] += 1
-        elif item.name and (item.name, item.name_en or stored.name_en) != (
+            row = {
+                "code": code,
+                "level": item.level,
+                "name": item.name or code,
+                "name_en": item.name_en,
+                "parent_code": parent_of(code),
+                **values,
+            }
+            if _insert_unless_present(connection, row):
+                counts["added"] += 1
+                continue
+            # Another transaction added the code since it was read, so its
+            # name is kept unless this item names it.
+            stored = load_names(connection, [code]).get(code)
+            assert stored is not None
+            if code in placeholders and item.name == code:
+                counts["unchanged"] += 1
+                continue
+        if item.name and (item.name, item.name_en or stored.name_en) != (
             stored.name,
             stored.name_en,
         ):

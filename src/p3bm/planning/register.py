@@ -29,6 +29,7 @@ from p3bm.planning.problems import (
     BudgetProblem,
     amount_problem,
 )
+from p3bm.storage.bulk import insert_unless_present
 from p3bm.storage.schema import (
     budget_line,
     budget_location,
@@ -496,11 +497,12 @@ def _line_values(line: BudgetLine, user: str, import_id: int | None) -> dict:
 
 
 def _insert(connection: Connection, line: BudgetLine, audit: dict) -> None:
-    line_id = connection.execute(
-        budget_line.insert()
-        .values(version=1, **_line_values(line, audit["user"], audit["import_id"]))
-        .returning(budget_line.c.id)
-    ).scalar_one()
+    """Insert a new line; raise ConflictError when another transaction has
+    added the same year, code and SKPD since it was read."""
+    values = _line_values(line, audit["user"], audit["import_id"])
+    line_id = insert_unless_present(connection, budget_line, {"version": 1, **values})
+    if line_id is None:
+        raise _changed_meanwhile(line)
     _write_outputs(connection, line_id, [], line.outputs)
     _write_locations(connection, line_id, line.locations)
     record_change(
@@ -519,14 +521,21 @@ def _update(
     connection: Connection, current: BudgetLine, line: BudgetLine, audit: dict
 ) -> None:
     assert current.id is not None and current.version is not None
-    connection.execute(
+    # The version condition makes a concurrent update of the same line, which
+    # PostgreSQL lets wait for this one, change nothing instead of overwriting.
+    updated = connection.execute(
         budget_line.update()
-        .where(budget_line.c.id == current.id)
+        .where(
+            budget_line.c.id == current.id,
+            budget_line.c.version == current.version,
+        )
         .values(
             version=current.version + 1,
             **_line_values(line, audit["user"], audit["import_id"]),
         )
     )
+    if updated.rowcount != 1:
+        raise _changed_meanwhile(line)
     _write_outputs(connection, current.id, list(current.outputs), line.outputs)
     connection.execute(
         budget_location.delete().where(budget_location.c.line_id == current.id)
@@ -541,6 +550,18 @@ def _update(
         old=current.snapshot(),
         new=line.snapshot(),
         **audit,
+    )
+
+
+def _changed_meanwhile(line: BudgetLine) -> ConflictError:
+    return ConflictError(
+        f"Budget line {line.key} was changed by another user at the same time; "
+        "reload it and try again.",
+        indonesian=(
+            f"Baris anggaran {line.key} diubah pengguna lain pada saat yang sama; "
+            "muat ulang lalu coba lagi.",
+            None,
+        ),
     )
 
 
