@@ -91,7 +91,7 @@ def test_skpd_operator_other_skpd_form(db, writable_server, people):
         response = form_post(client, "DESIL1_JIWA", KELURAHAN, "300")
 
     assert response.status_code == 422
-    assert "DESIL1_JIWA belongs to SKPD DINSOS, not to DINKES" in response.text
+    assert "DESIL1_JIWA milik SKPD DINSOS, bukan DINKES" in response.text
     assert count_rows(db, observation) == 0
 
 
@@ -106,7 +106,7 @@ def test_skpd_operator_other_skpd_upload(db, writable_server, people):
         api = client.post("/api/v1/imports", files={"file": ("d.xlsx", data, XLSX)})
 
     assert 'data-outcome="rejected"' in response.text
-    assert "belongs to SKPD DINSOS" in response.text
+    assert "milik SKPD DINSOS" in response.text
     assert api.json()["report"]["outcome"] == "rejected"
     assert {i["outcome"] for i in api.json()["items"]} == {"forbidden"}
     assert count_rows(db, observation) == 0
@@ -192,7 +192,7 @@ def test_area_operator_other_area_upload(db, writable_server, people):
         response = upload_page(client, data)
 
     assert 'data-outcome="rejected"' in response.text
-    assert "is outside 32.75.01" in response.text
+    assert "berada di luar 32.75.01" in response.text
     assert count_rows(db, observation) == 0
 
 

@@ -266,7 +266,7 @@ class EntryWriter:
             return
         result.indicator, result.area = indicator, area
         self._check_value(result)
-        refusal = write_refusal(self.user, indicator, area, self._home)  # type: ignore[arg-type]
+        refusal = write_refusal(self.user, indicator, area, self._home, self.lang)  # type: ignore[arg-type]
         if refusal is not None:
             self._reject(result, "forbidden", "forbidden", reason=refusal)
         elif area.level > indicator.lowest_level:  # type: ignore[union-attr]

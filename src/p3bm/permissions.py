@@ -36,33 +36,58 @@ def require_user(user: User | None) -> User:
 
 
 def write_refusal(
-    user: User | None, indicator: Indicator, area: Area, region: str | None = None
+    user: User | None,
+    indicator: Indicator,
+    area: Area,
+    region: str | None = None,
+    lang: str = "en",
 ) -> str | None:
     """Why ``user`` may not write ``indicator`` for ``area``, or None if allowed.
 
     ``region`` is the database's own region: an SKPD reports for it alone,
     while Bappeda also stores the province and national benchmarks.
     """
+
+    def text(indonesian: str, english: str) -> str:
+        return english if lang == "en" else indonesian
+
     if user is None:
-        return "anonymous visitors cannot write"
+        return text(
+            "pengunjung tanpa akun tidak dapat menulis",
+            "anonymous visitors cannot write",
+        )
     if user.role in REVIEWER_ROLES:
         return None
+    where = f"{area.name} ({area.code})"
     if user.role == "skpd_operator":
         if indicator.skpd != user.skpd_code:
-            return (
+            return text(
+                f"{indicator.code} milik SKPD {indicator.skpd}, bukan {user.skpd_code}",
                 f"{indicator.code} belongs to SKPD {indicator.skpd}, not to "
-                f"{user.skpd_code}"
+                f"{user.skpd_code}",
             )
         if region is not None and not area.is_within(region):
-            return f"{area.name} ({area.code}) is outside the region {region}"
+            return text(
+                f"{where} berada di luar wilayah {region}",
+                f"{where} is outside the region {region}",
+            )
         return None
     if user.role == "area_operator":
         if indicator.data_type != "sektoral":
-            return f"{indicator.code} is a BPS statistic, entered by Bappeda"
+            return text(
+                f"{indicator.code} adalah statistik BPS, diisi oleh Bappeda",
+                f"{indicator.code} is a BPS statistic, entered by Bappeda",
+            )
         if not any(area.is_within(code) for code in user.areas):
-            return f"{area.name} ({area.code}) is outside {', '.join(user.areas)}"
+            areas = ", ".join(user.areas)
+            return text(
+                f"{where} berada di luar {areas}", f"{where} is outside {areas}"
+            )
         return None
-    return f"role {user.role} cannot write values"
+    return text(
+        f"peran {user.role} tidak dapat menulis nilai",
+        f"role {user.role} cannot write values",
+    )
 
 
 def check_write(user: User | None, indicator: Indicator, area: Area) -> None:
