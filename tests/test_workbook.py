@@ -8,6 +8,7 @@ from datetime import date
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
 from web_fixtures import (
     KECAMATAN,
     KELURAHAN,
@@ -25,7 +26,7 @@ from web_fixtures import (
 
 from p3bm.catalogue import Catalogue
 from p3bm.observations import NewValue, value_history, write_values
-from p3bm.storage.schema import observation
+from p3bm.storage.schema import observation, observation_comment
 from p3bm.workbook import COLUMNS, build_template
 
 HEADER = [name for name, _ in COLUMNS]
@@ -324,6 +325,29 @@ def test_upload_page_writes_clean_workbook(db, writable_server):
         "upload dinkes.xlsx",
         "dinkes1",
     )
+
+
+def test_upload_keeps_the_notes_of_the_template(db, writable_server):
+    """A note written beside a value in ``keterangan`` is kept with the value."""
+    add_user(db, "dinkes1", "skpd_operator", skpd="DINKES")
+    token = add_token(db, "dinkes1")
+    workbook = openpyxl.load_workbook(io.BytesIO(fill(template_bytes(db), GOOD)))
+    row = row_number(workbook, "STUNTING", KELURAHAN)
+    workbook["Data"].cell(row, 10).value = "Hasil bulan timbang Agustus"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    with api_client(writable_server, token) as client:
+        response = client.post(
+            "/api/v1/imports", files={"file": ("dinkes.xlsx", buffer.getvalue(), XLSX)}
+        )
+
+    assert response.json()["report"]["outcome"] == "written"
+    with db.connect() as connection:
+        notes = connection.execute(
+            sa.select(observation_comment.c.kind, observation_comment.c.text)
+        ).all()
+    assert notes == [("note", "Hasil bulan timbang Agustus")]
 
 
 def test_upload_api_dry_run_writes_nothing(db, writable_server):

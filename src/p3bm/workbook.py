@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from pathlib import Path
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -225,3 +226,33 @@ def _range_text(low: float | None, high: float | None) -> str:
     if low is not None:
         return f"Isi angka paling kecil {low:g}."
     return "Isi angka."
+
+
+def read_notes(path: Path) -> dict[tuple[str, int], str]:
+    """The ``keterangan`` texts of a filled-in template, by (sheet, row).
+
+    Any other file gives no notes: the import reads only values, and a note
+    belongs to the row of the template it was written in.
+    """
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return {}
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # the import reports unreadable files itself
+        return {}
+    try:
+        if "Data" not in workbook.sheetnames:
+            return {}
+        rows = workbook["Data"].iter_rows(values_only=True)
+        header = [str(cell or "").strip().lower() for cell in next(rows, ())]
+        if "keterangan" not in header:
+            return {}
+        column = header.index("keterangan")
+        notes = {}
+        for number, row in enumerate(rows, start=2):
+            text = row[column] if column < len(row) else None
+            if text is not None and str(text).strip():
+                notes[("Data", number)] = str(text).strip()
+        return notes
+    finally:
+        workbook.close()

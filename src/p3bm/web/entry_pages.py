@@ -32,7 +32,7 @@ from p3bm.storage.schema import observation
 from p3bm.users import User
 from p3bm.web.auth import CurrentUser, require_csrf
 from p3bm.web.pages import render_page
-from p3bm.workbook import build_template
+from p3bm.workbook import build_template, read_notes
 from p3bm.workflow import (
     deadline_of,
     get_submission,
@@ -410,12 +410,20 @@ def upload_file(app, user: User, name: str, data: bytes, lang: str, dry_run: boo
         report, records, _ = Importer(db, user.username).check_file(
             path, ImportOptions(dry_run=True)
         )
+        notes = read_notes(path)
     report.is_dry_run = dry_run
     if report.has_errors:
         report.outcome = "rejected"
         return report, []
     entries = [
-        Entry(r.indicator, r.area, r.year, r.value, r.disaggregation)
+        Entry(
+            r.indicator,
+            r.area,
+            r.year,
+            r.value,
+            r.disaggregation,
+            comment=notes.get((r.sheet, r.row)),
+        )
         for r in records
         if not r.is_derived
     ]
