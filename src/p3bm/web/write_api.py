@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from p3bm import dhis2
 from p3bm.areas import registry as area_registry
@@ -266,7 +267,11 @@ async def import_upload(
     if len(data) > MAX_UPLOAD_BYTES:
         raise InputFileError("The file is larger than 10 MB.")
     name = FilePath(file.filename or "upload.csv").name or "upload.csv"
-    report, results = upload_file(request.app, found, name, data, lang, dry_run)
+    # Checking a large file takes seconds; a worker thread keeps the server
+    # answering meanwhile.
+    report, results = await run_in_threadpool(
+        upload_file, request.app, found, name, data, lang, dry_run
+    )
     return {"report": report.to_dict(lang), "items": results}
 
 
