@@ -653,3 +653,20 @@ def test_submission_table_unique_per_skpd_year(db, people):
         ).scalar_one()
 
     assert count == 1
+
+
+def test_history_export_keeps_formulas_as_text(db, people, writable_server):
+    writer = EntryWriter(db, people["dinkes"], rules_of(db), "en")
+    writer.write(
+        [Entry("STUNTING", KELURAHAN, YEAR, 12)],
+        channel="form",
+        reason='=HYPERLINK("http://contoh.invalid/","klik")',
+    )
+
+    with signed_in(writable_server, "analis") as client:
+        exported = client.get(
+            "/riwayat", params={"pengguna": "dinkes1", "format": "csv"}
+        )
+
+    [row] = list(csv.DictReader(io.StringIO(exported.text)))
+    assert row["reason"] == '\'=HYPERLINK("http://contoh.invalid/","klik")'

@@ -13,6 +13,7 @@ from p3bm.areas import registry as area_registry
 from p3bm.catalogue import known_skpd_codes
 from p3bm.observations import value_history
 from p3bm.permissions import require_admin, require_user
+from p3bm.spreadsheet import escape_csv_value
 from p3bm.users import (
     ROLES,
     auth_events,
@@ -202,7 +203,10 @@ def history_page(
         )
         writer.writeheader()
         for change in changes:
-            writer.writerow(change.to_dict())
+            # Reasons and comments are user text: keep formulas in them inert.
+            writer.writerow(
+                {key: escape_csv_value(v) for key, v in change.to_dict().items()}
+            )
         return Response(
             buffer.getvalue(),
             media_type="text/csv",
