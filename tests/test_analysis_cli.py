@@ -238,6 +238,26 @@ def test_analyze_unknown_benchmark_fails(loaded_db, p3bm):
     assert run.code == 2
 
 
+@pytest.mark.parametrize("weight", ["inf", "nan", "-0.5"])
+def test_analyze_weights_must_be_finite(loaded_db, p3bm, weight):
+    run = p3bm(
+        "--lang",
+        "en",
+        "--db",
+        loaded_db.url,
+        "analyze",
+        "priority-problems",
+        "--area",
+        "32.75",
+        "--year",
+        "2021",
+        "--weight-gap",
+        weight,
+    )
+    assert run.code == 2
+    assert "--weight-gap" in run.err
+
+
 def test_analyze_quadrant_needs_both_axes(loaded_db, p3bm):
     run = p3bm(
         "--db",

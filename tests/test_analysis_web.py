@@ -89,6 +89,18 @@ def test_api_weights_as_parameters(server):
     assert data["parameters"]["weights"] == {"gap": 1.0, "trend": 0.0, "people": 0.0}
 
 
+@pytest.mark.parametrize("weight", ["inf", "nan", "-1", "1000"])
+def test_api_weights_must_be_finite_shares(server, weight):
+    response = get(
+        server,
+        "/api/v1/analysis/priority-problems",
+        area="32.75",
+        year=2021,
+        weight_gap=weight,
+    )
+    assert response.status_code == 422
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_api_every_kind_answers(server, kind):
     response = get(server, f"/api/v1/analysis/{kind}", area="32.75", year=2021)

@@ -17,6 +17,7 @@ from p3bm.catalogue import Catalogue
 from p3bm.cli import App, pass_app
 from p3bm.cli.data_commands import _print_problems
 from p3bm.cli.output import format_option, print_json, print_rows
+from p3bm.cli.params import FiniteFloat
 
 # Columns the table format shows for each kind; JSON and CSV keep them all.
 TABLE_COLUMNS = {
@@ -100,6 +101,9 @@ TABLE_COLUMNS = {
     ],
     "quality": ["code", "indicator", "area", "year", "value", "message"],
 }
+
+# A priority weight: a share, usually between 0 and 1.
+Weight = FiniteFloat(0, 100)
 
 
 def _level(value: str | None) -> int | None:
@@ -194,11 +198,11 @@ def _pick(value, default):
     help="Quadrant: which areas are plotted.",
 )
 @click.option(
-    "--weight-gap", type=float, help="Priority weight of the relative gap [0.4]."
+    "--weight-gap", type=Weight, help="Priority weight of the relative gap [0.4]."
 )
-@click.option("--weight-trend", type=float, help="Priority weight of the trend [0.3].")
+@click.option("--weight-trend", type=Weight, help="Priority weight of the trend [0.3].")
 @click.option(
-    "--weight-people", type=float, help="Priority weight of people affected [0.3]."
+    "--weight-people", type=Weight, help="Priority weight of people affected [0.3]."
 )
 @click.option(
     "--problem",
@@ -365,7 +369,9 @@ def priorities() -> None:
 @click.option("--indicator", required=True, metavar="CODE")
 @click.option("--decision", type=click.Choice(DECISIONS), required=True)
 @click.option("--reason", required=True, help="Why the TKPK decided so.")
-@click.option("--score", type=float, help="Score of the problem when decided.")
+@click.option(
+    "--score", type=FiniteFloat(-1e9, 1e9), help="Score of the problem when decided."
+)
 @pass_app
 def decide(app: App, area_code, year, indicator, decision, reason, score) -> None:
     """Record the TKPK's decision on a priority problem; earlier ones are kept.

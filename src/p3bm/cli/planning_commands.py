@@ -7,7 +7,6 @@ commands do.
 
 from __future__ import annotations
 
-import math
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import click
 from p3bm.areas import registry as area_registry
 from p3bm.cli import App, pass_app
 from p3bm.cli.output import format_option, print_json, print_rows
+from p3bm.cli.params import FiniteFloat
 from p3bm.cli.workflow_commands import cli_user
 from p3bm.errors import (
     ConfigurationError,
@@ -58,46 +58,6 @@ from p3bm.planning.register import load_lines
 
 Year = click.IntRange(1900, 2100)
 Quarter = click.IntRange(1, 4)
-
-
-class FiniteFloat(click.ParamType):
-    """A number that is finite and within ``minimum`` and ``maximum``.
-
-    click's FLOAT and FloatRange accept ``nan`` and ``inf``, which no amount
-    or percent can be.
-    """
-
-    name = "number"
-
-    def __init__(self, minimum: float, maximum: float, *, max_open: bool = False):
-        self.minimum = minimum
-        self.maximum = maximum
-        self.max_open = max_open
-
-    def convert(self, value, param, ctx) -> float:
-        if isinstance(value, float):
-            number = value
-        else:
-            try:
-                number = float(value)
-            except (TypeError, ValueError):
-                self.fail(f"{value!r} is not a number.", param, ctx)
-        if not math.isfinite(number):
-            self.fail(
-                f"{value!r} is not a finite number; write a plain number such as 12.5.",
-                param,
-                ctx,
-            )
-        is_above = number >= self.maximum if self.max_open else number > self.maximum
-        if number < self.minimum or is_above:
-            bound = "less than" if self.max_open else "at most"
-            self.fail(
-                f"{value!r} is out of range; write a number of at least "
-                f"{self.minimum:,.0f} and {bound} {self.maximum:,.0f}.",
-                param,
-                ctx,
-            )
-        return number
 
 
 Amount = FiniteFloat(0, MAX_AMOUNT, max_open=True)

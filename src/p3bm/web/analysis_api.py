@@ -451,9 +451,9 @@ def problems_endpoint(
     request: Request,
     query: CommonQuery,
     user: CurrentUser,
-    weight_gap: Annotated[float | None, Query(ge=0)] = None,
-    weight_trend: Annotated[float | None, Query(ge=0)] = None,
-    weight_people: Annotated[float | None, Query(ge=0)] = None,
+    weight_gap: Annotated[float | None, Query(ge=0, le=100)] = None,
+    weight_trend: Annotated[float | None, Query(ge=0, le=100)] = None,
+    weight_people: Annotated[float | None, Query(ge=0, le=100)] = None,
 ) -> dict:
     """Candidate problems ranked by score, with the TKPK's decisions."""
     outcome = _run(
