@@ -400,7 +400,18 @@ def store_catalogue(
             indicator_table.delete().where(indicator_table.c.code.in_(removed))
         )
     rows = [_indicator_row(item) for item in indicators]
-    updates = [row for row in rows if row["code"] in existing]
+    stored = {
+        row["code"]: row
+        for row in connection.execute(sa.select(indicator_table)).mappings()
+    }
+    # Only rows that differ count as updated, so loading the same file again
+    # reports no change.
+    updates = [
+        row
+        for row in rows
+        if row["code"] in existing
+        and any(stored[row["code"]].get(key) != value for key, value in row.items())
+    ]
     inserts = [row for row in rows if row["code"] not in existing]
     if inserts:
         connection.execute(indicator_table.insert(), inserts)
