@@ -105,6 +105,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "disable": ("Nonaktifkan", "Disable"),
     "enable": ("Aktifkan", "Enable"),
     "role": ("Peran", "Role"),
+    "outcome_pending": ("belum diperiksa", "pending"),
+    "outcome_written": ("tersimpan", "written"),
+    "outcome_rejected": ("ditolak", "rejected"),
+    "outcome_checked": ("diperiksa, belum disimpan", "checked, not written"),
     "saved": (
         "Tersimpan: {added} baru, {changed} berubah, {unchanged} sama, "
         "{rejected} ditolak.",
