@@ -544,10 +544,13 @@ def test_logout_recorded_and_ends_session(db, writable_server):
     with signed_in(writable_server, "siti") as client:
         token = session_csrf(client)
         response = client.post("/keluar", data={"csrf_token": token})
-        after = client.get("/akun")
+        after = client.get("/akun", follow_redirects=False)
 
     assert response.status_code == 303
-    assert after.status_code == 401
+    assert (after.status_code, after.headers["location"]) == (
+        303,
+        "/masuk?next=%2Fakun",
+    )
     assert events(db, "siti") == ["user_created", "login", "logout"]
 
 
@@ -557,9 +560,10 @@ def test_disabled_user_session_ends(db, writable_server):
     with signed_in(writable_server, "siti") as client:
         with db.begin() as connection:
             set_active(connection, "siti", False, ACTOR)
-        response = client.get("/akun")
+        response = client.get("/akun", follow_redirects=False)
 
-    assert response.status_code == 401
+    assert response.status_code == 303
+    assert response.headers["location"] == "/masuk?next=%2Fakun"
 
 
 @pytest.mark.parametrize("change", ["revoke", "disable"])

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -247,6 +248,16 @@ def _error_response(
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(P3BMError)
     async def on_p3bm_error(request: Request, exc: P3BMError):
+        if (
+            exc.http_status == 401
+            and request.method == "GET"
+            and not _wants_json(request)
+        ):
+            # A page that needs an account sends the visitor to sign in first.
+            target = request.url.path + (
+                f"?{request.url.query}" if request.url.query else ""
+            )
+            return RedirectResponse(f"/masuk?{urlencode({'next': target})}", 303)
         if exc.http_status >= 500:
             logger.error("request %s failed: %s", request.url.path, exc)
         lang = request.query_params.get("lang") or app.state.settings.lang
@@ -267,7 +278,12 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def on_validation_error(request: Request, exc: RequestValidationError):
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(part) for part in first.get("loc", ()))
-        message = f"Invalid {where}: {first.get('msg', 'invalid request')}."
+        reason = first.get("msg", "invalid request")
+        lang = request.query_params.get("lang") or app.state.settings.lang
+        if lang == "en":
+            message = f"Invalid {where}: {reason}."
+        else:
+            message = f"Nilai {where} tidak sah ({reason}); periksa alamat atau isian."
         return _error_response(request, 422, "invalid_request", message)
 
     @app.exception_handler(sa.exc.DataError)
