@@ -497,3 +497,10 @@ def test_larger_region_keeps_the_home_region(empty_db, p3bm):
     assert moved.code == 0
     with empty_db.connect() as connection:
         assert home_region(connection) == "31.71"
+
+
+def test_import_summary_in_indonesian(db, p3bm):
+    path = sample_file("statistik/odj_garis_kemiskinan_kabkota_jabar_2018_2020.csv")
+    run = p3bm("--db", db.url, "import", path)
+    assert run.code == 0
+    assert "81 nilai (memanjang; GK): 81 baru, 0 berubah, 0 sama" in run.out

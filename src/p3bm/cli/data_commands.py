@@ -306,6 +306,19 @@ def _echo_problem(app: App, problem, suffix: str = "") -> None:
     )
 
 
+# Layout kinds as an Indonesian reader knows them.
+_LAYOUTS_ID = {
+    "long": "memanjang",
+    "wide by year": "melebar per tahun",
+    "wide by indicator": "melebar per indikator",
+    "wide by category": "melebar per kategori",
+}
+
+
+def _layout_id(layouts: str) -> str:
+    return ", ".join(_LAYOUTS_ID.get(kind, kind) for kind in layouts.split(", "))
+
+
 def _summary(app: App, report: ImportReport) -> str:
     if report.outcome == "rejected":
         if any(problem.code == "code_name_mismatch" for problem in report.errors):
@@ -331,7 +344,7 @@ def _summary(app: App, report: ImportReport) -> str:
         )
     verb = app.text("diperiksa", "checked") if report.outcome == "checked" else ""
     text = app.text(
-        f"{report.file}: {report.observations} nilai ({report.layout}; "
+        f"{report.file}: {report.observations} nilai ({_layout_id(report.layout)}; "
         f"{', '.join(report.indicators)}): {report.added} baru, {report.changed} "
         f"berubah, {report.unchanged} sama {verb}".rstrip(),
         f"{report.file}: {report.observations} values ({report.layout}; "
