@@ -50,7 +50,7 @@ OUTCOMES = (
 )
 
 
-# code: (Indonesian, English) message of a refused entry.
+# code: (Indonesian, English) message of a rejected entry.
 ENTRY_MESSAGES = {
     "unknown_indicator": (
         "indikator {value} tidak dikenal",
@@ -113,7 +113,7 @@ _CLIENT_CODES = {
 
 
 def _shown(value: object) -> object:
-    """A value as a message shows it: text in quotes, None as null."""
+    """Format a value for a message: text in quotes, None as null."""
     if isinstance(value, str):
         return repr(value)
     return "null" if value is None else value
@@ -210,7 +210,7 @@ class EntryWriter:
     def _reject(
         self, result: EntryResult, code: str, outcome: str = "rejected", **params
     ) -> None:
-        """Refuse one entry with the message of ``code`` in the writer's language."""
+        """Reject one entry with the message of ``code`` in the writer's language."""
         indonesian, english = ENTRY_MESSAGES[code]
         template = english if self.lang == "en" else indonesian
         if "value" in params:
