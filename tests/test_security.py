@@ -408,3 +408,13 @@ def test_bearer_request_needs_no_csrf(db, writable_server, people):
         )
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/perencanaan/anggaran/99999999999999999999", "/perencanaan/anggaran/3000000000"],
+)
+def test_huge_ids_in_paths_are_invalid(writable_server, path):
+    with api_client(writable_server) as client:
+        response = client.get(path)
+    assert response.status_code == 422

@@ -412,3 +412,21 @@ def test_upload_unreadable_file_rejected(db, writable_server, name):
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_file"
     assert count_rows(db, observation) == 0
+
+
+@pytest.mark.parametrize("name", [".", "..", "a/..", "x" * 300 + ".csv"])
+def test_upload_odd_file_names(db, writable_server, name):
+    """Folder-like and overlong names get a clean answer, not a server error."""
+    add_user(db, "dinkes1", "skpd_operator", skpd="DINKES")
+    token = add_token(db, "dinkes1")
+    body = b"kode;tahun;PUSKESMAS\n32.75.01;2024;2\n"
+
+    with api_client(writable_server, token) as client:
+        response = client.post(
+            "/api/v1/imports",
+            files={"file": (name, body, "text/csv")},
+            params={"dry_run": "true"},
+        )
+
+    assert response.status_code in (200, 400), response.text
+    assert count_rows(db, observation) == 0

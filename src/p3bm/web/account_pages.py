@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from p3bm.areas import registry as area_registry
@@ -26,7 +26,7 @@ from p3bm.users import (
     set_active,
     set_password,
 )
-from p3bm.web.auth import CurrentUser, require_csrf
+from p3bm.web.auth import MAX_ID, CurrentUser, require_csrf
 from p3bm.web.pages import render_page
 
 router = APIRouter(include_in_schema=False)
@@ -64,7 +64,10 @@ def account_token(
 
 @router.post("/akun/token/{token_id}/cabut", dependencies=[Depends(require_csrf)])
 def account_revoke(
-    request: Request, token_id: int, user: CurrentUser, lang: Lang = "id"
+    request: Request,
+    token_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    user: CurrentUser,
+    lang: Lang = "id",
 ) -> Response:
     found = require_user(user)
     with request.app.state.db.begin() as connection:

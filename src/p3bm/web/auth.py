@@ -42,6 +42,9 @@ router = APIRouter(include_in_schema=False)
 SESSION_COOKIE = "p3bm_session"
 SESSION_MAX_AGE = 8 * 60 * 60
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# The largest id an integer column holds on both engines; larger ids in a
+# path are invalid requests, not server errors.
+MAX_ID = 2**31 - 1
 
 
 def session_secret(db: Database, configured: str | None) -> str:

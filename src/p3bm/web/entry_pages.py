@@ -373,7 +373,7 @@ async def entry_upload(
     data = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise InputFileError("The file is larger than 10 MB.")
-    name = Path(file.filename or "upload.xlsx").name
+    name = upload_name(file.filename, "upload.xlsx")
     # Reading and checking a large workbook takes seconds of CPU and database
     # work, which would block every other request on the event loop.
     report, results = await run_in_threadpool(
@@ -393,6 +393,21 @@ async def entry_upload(
         year=tahun,
         file_name=name,
     )
+
+
+def upload_name(filename: str | None, default: str) -> str:
+    """Return a safe name for an uploaded file in a temporary folder.
+
+    Keeps the base name the browser sent, which reports show, but never a
+    folder name such as ``..`` and never more than 120 characters.
+    """
+    name = Path(filename or "").name.strip()
+    if name in ("", ".", ".."):
+        return default
+    if len(name) > 120:
+        suffix = Path(name).suffix[:20]
+        name = name[: 120 - len(suffix)] + suffix
+    return name
 
 
 def upload_file(app, user: User, name: str, data: bytes, lang: str, dry_run: bool):

@@ -62,6 +62,7 @@ from p3bm.planning.register import (
     save_lines,
 )
 from p3bm.web.auth import CurrentUser, require_csrf
+from p3bm.web.entry_pages import upload_name
 
 router = APIRouter(
     prefix="/api/v1/planning", tags=["planning"], dependencies=[Depends(require_csrf)]
@@ -403,7 +404,7 @@ async def run_budget_upload(request: Request, user, file: UploadFile, options):
     data = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise InputFileError("The file is larger than 10 MB.")
-    name = FilePath(file.filename or "anggaran.xlsx").name or "anggaran.xlsx"
+    name = upload_name(file.filename, "anggaran.xlsx")
     importer = BudgetImporter(request.app.state.db, user.username)
     options.channel = "file"
     with tempfile.TemporaryDirectory() as folder:

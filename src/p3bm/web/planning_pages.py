@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from p3bm.areas import registry as area_registry
@@ -67,7 +67,7 @@ from p3bm.planning.register import (
     save_lines,
 )
 from p3bm.users import User
-from p3bm.web.auth import CurrentUser, require_csrf
+from p3bm.web.auth import MAX_ID, CurrentUser, require_csrf
 from p3bm.web.pages import render_page
 from p3bm.web.planning_api import budget_workbook, run_budget_upload
 
@@ -330,7 +330,10 @@ async def register_upload(
 
 @router.get("/perencanaan/anggaran/{line_id}", response_class=HTMLResponse)
 def line_page(
-    request: Request, line_id: int, user: CurrentUser, lang: Lang = None
+    request: Request,
+    line_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    user: CurrentUser,
+    lang: Lang = None,
 ) -> HTMLResponse:
     language = _lang(request, lang)
     with request.app.state.db.connect() as connection:

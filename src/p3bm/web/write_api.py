@@ -9,7 +9,6 @@ version that no longer matches answers 409.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path as FilePath
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile
@@ -27,7 +26,7 @@ from p3bm.permissions import require_reviewer, require_user
 from p3bm.rules import load_rules
 from p3bm.users import User
 from p3bm.web.auth import CurrentUser, require_csrf
-from p3bm.web.entry_pages import MAX_UPLOAD_BYTES, upload_file
+from p3bm.web.entry_pages import MAX_UPLOAD_BYTES, upload_file, upload_name
 from p3bm.workbook import build_template
 from p3bm.workflow import (
     deadline_of,
@@ -266,7 +265,7 @@ async def import_upload(
     data = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise InputFileError("The file is larger than 10 MB.")
-    name = FilePath(file.filename or "upload.csv").name or "upload.csv"
+    name = upload_name(file.filename, "upload.csv")
     # Checking a large file takes seconds; a worker thread keeps the server
     # answering meanwhile.
     report, results = await run_in_threadpool(
