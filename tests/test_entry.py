@@ -535,3 +535,15 @@ def test_entry_form_marks_bad_value_inline(db, writable_server):
     assert fine_text == ""
     assert "1 baru" in notice
     assert stored(db, "STUNTING", KELURAHAN).value == 12.5
+
+
+def test_writer_rejects_values_beyond_any_indicator(db):
+    results = write(
+        writer(db),
+        Entry("PUSKESMAS", KELURAHAN, YEAR, 1.7e308),
+        Entry("PUSKESMAS", KECAMATAN, YEAR, float("inf")),
+        Entry("PUSKESMAS", "32.75", YEAR, 12),
+    )
+
+    assert [r.outcome for r in results] == ["rejected", "rejected", "added"]
+    assert results[0].errors[0]["code"] == "too_large"

@@ -193,6 +193,13 @@ def test_unknown_sex_category_rejected(db, data_file):
     assert both[0] == both[1]
 
 
+def test_values_beyond_any_indicator_rejected(db, data_file):
+    """PUSKESMAS sets no maximum; a value near the float limit is still refused."""
+    path = data_file("besar.csv", "kode;tahun;PUSKESMAS\n32.75.01;2024;1.7e308\n")
+    report = run_import(db, path)
+    assert [(p.row, p.code) for p in report.errors] == [(2, "above_maximum")]
+
+
 def test_reimport_changes_nothing(db):
     path = sample_file("statistik/odj_garis_kemiskinan_kabkota_jabar_2018_2020.csv")
     first = run_import(db, path)

@@ -79,6 +79,10 @@ _TRUE_WORDS = {"ya", "yes", "true", "1", "y"}
 _FALSE_WORDS = {"tidak", "no", "false", "0", "n", ""}
 _CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]{0,39}$")
 _TOKEN = re.compile(r"[0-9a-z]+")
+# The largest magnitude any value may have when its indicator sets no limit:
+# far above any real figure (a nation's GDP in rupiah is about 2e16), and far
+# enough below the float limit that sums over every village stay finite.
+LARGEST_VALUE = 1e18
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,16 @@ class Indicator:
             return True
         base = self.frequency_base_year or year
         return (year - base) % self.frequency_years == 0
+
+    @property
+    def lower_limit(self) -> float:
+        """The smallest value accepted: the catalogue's minimum, else -LARGEST_VALUE."""
+        return -LARGEST_VALUE if self.minimum is None else self.minimum
+
+    @property
+    def upper_limit(self) -> float:
+        """The largest value accepted: the catalogue's maximum, else LARGEST_VALUE."""
+        return LARGEST_VALUE if self.maximum is None else self.maximum
 
     def applies_at(self, level: int) -> bool:
         """Whether the indicator is produced at an area level."""

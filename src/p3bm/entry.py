@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from p3bm.areas import codes
 from p3bm.areas.registry import Area, get_area, home_region
-from p3bm.catalogue import Catalogue, Indicator
+from p3bm.catalogue import LARGEST_VALUE, Catalogue, Indicator
 from p3bm.errors import AreaNotFound, WorkflowError
 from p3bm.imports.numbers import MISSING, NOT_APPLICABLE, parse_number
 from p3bm.observations import utc_now
@@ -70,6 +70,10 @@ ENTRY_MESSAGES = {
         "{indicator} is produced down to level {level} only",
     ),
     "invalid_number": ("{value} bukan angka", "{value} is not a number"),
+    "too_large": (
+        "{value} terlalu besar untuk nilai indikator mana pun",
+        "{value} is too large for any indicator value",
+    ),
     "missing_value": (
         "tidak ada nilai; pakai null untuk tidak berlaku",
         "no value given; use null for not applicable",
@@ -290,7 +294,13 @@ class EntryWriter:
         if parsed is MISSING:
             self._reject(result, "missing_value")
             return
-        result.value = None if parsed is NOT_APPLICABLE else float(parsed)  # type: ignore[arg-type]
+        value = None if parsed is NOT_APPLICABLE else float(parsed)  # type: ignore[arg-type]
+        if value is not None and abs(value) > LARGEST_VALUE:
+            # The rules check the catalogue's own ranges; this bound keeps sums
+            # finite for indicators that set none.
+            self._reject(result, "too_large", value=raw)
+            return
+        result.value = value
 
     def _apply_rules(self, connection: Connection, results: list[EntryResult]) -> None:
         valid = [

@@ -358,8 +358,8 @@ class _Checker:
     def _indicator_limits(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         items = self.indicators or [None]
         lowest = np.array([i.lowest_level if i else -1 for i in items])
-        minimum = np.array([_limit(i.minimum if i else None, -math.inf) for i in items])
-        maximum = np.array([_limit(i.maximum if i else None, math.inf) for i in items])
+        minimum = np.array([i.lower_limit if i else -math.inf for i in items])
+        maximum = np.array([i.upper_limit if i else math.inf for i in items])
         return lowest, minimum, maximum
 
     def _same_unit(self, index: np.ndarray) -> np.ndarray | bool:
@@ -455,10 +455,6 @@ class _Checker:
             keys = keys * size + numbers
         keys.sort()
         return not (keys[1:] == keys[:-1]).any()
-
-
-def _limit(value: float | None, default: float) -> float:
-    return default if value is None else value
 
 
 def _factor(text: str, indicator: Indicator) -> float | None:

@@ -557,23 +557,23 @@ class RowReader:
         return False
 
     def _within_range(self, number, column, cell, value: float, indicator) -> bool:
-        if indicator.minimum is not None and value < indicator.minimum:
+        if value < indicator.lower_limit:
             self._problem(
                 "below_minimum",
                 number,
                 column,
                 cell,
-                limit=f"{indicator.minimum:g}",
+                limit=f"{indicator.lower_limit:g}",
                 indicator=indicator.code,
             )
             return False
-        if indicator.maximum is not None and value > indicator.maximum:
+        if value > indicator.upper_limit:
             self._problem(
                 "above_maximum",
                 number,
                 column,
                 cell,
-                limit=f"{indicator.maximum:g}",
+                limit=f"{indicator.upper_limit:g}",
                 indicator=indicator.code,
             )
             return False
