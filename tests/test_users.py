@@ -160,6 +160,18 @@ def test_authenticate_refuses_disabled_user(db):
     assert attempt(db, "siti", PASSWORD) == "refused"
 
 
+def test_last_active_admin_stays_enabled(db):
+    add_user(db, "admin1", "admin")
+    with pytest.raises(UserError, match="only active administrator"):
+        with db.begin() as connection:
+            set_active(connection, "admin1", False, "admin1")
+
+    add_user(db, "admin2", "admin")
+    with db.begin() as connection:
+        set_active(connection, "admin1", False, "admin2")
+        assert not get_user(connection, "admin1").is_active
+
+
 @pytest.mark.parametrize(
     ("name", "password"),
     [("si\x00ti", PASSWORD), ("siti", "kata\x00sandi"), ("\x00", "\x00")],

@@ -223,6 +223,26 @@ def set_active(connection: Connection, username: str, active: bool, actor: str) 
     back their unrevoked tokens but none of their earlier web sessions.
     """
     user = get_user(connection, username)
+    if not active and user.role == "admin" and user.is_active:
+        others = connection.execute(
+            sa.select(sa.func.count())
+            .select_from(app_user)
+            .where(
+                app_user.c.role == "admin",
+                app_user.c.is_active.is_(True),
+                app_user.c.id != user.id,
+            )
+        ).scalar()
+        if not others:
+            raise UserError(
+                f"{username} is the only active administrator; add or enable "
+                "another administrator first.",
+                indonesian=(
+                    f"{username} adalah satu-satunya administrator aktif; tambahkan "
+                    "atau aktifkan administrator lain lebih dulu.",
+                    None,
+                ),
+            )
     connection.execute(
         app_user.update()
         .where(app_user.c.id == user.id)
