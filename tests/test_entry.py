@@ -141,6 +141,18 @@ BAD_ENTRIES = [
     (Entry("TB_KASUS", KELURAHAN, YEAR, 5), "rejected", "below_lowest_level"),
     (Entry("P0", "32.75", YEAR, 5), "forbidden", "forbidden"),
     (Entry("DESIL1_JIWA", KELURAHAN, YEAR, 5), "forbidden", "forbidden"),
+    (
+        Entry("JP", KELURAHAN, YEAR, 5, "sex=alien"),
+        "rejected",
+        "invalid_disaggregation",
+    ),
+    (Entry("JP", KELURAHAN, YEAR, 5, "sex=L"), "rejected", "invalid_disaggregation"),
+    (Entry("JP", KELURAHAN, YEAR, 5, "=SUM(A1)"), "rejected", "invalid_disaggregation"),
+    (
+        Entry("JP", KELURAHAN, YEAR, 5, "group=<b>x</b>"),
+        "rejected",
+        "invalid_disaggregation",
+    ),
 ]
 
 

@@ -21,6 +21,7 @@ from p3bm.areas.registry import Area, get_area, home_region
 from p3bm.catalogue import LARGEST_VALUE, Catalogue, Indicator
 from p3bm.errors import AreaNotFound, WorkflowError
 from p3bm.imports.numbers import MISSING, NOT_APPLICABLE, parse_number
+from p3bm.imports.records import disaggregation_problem
 from p3bm.observations import utc_now
 from p3bm.permissions import check_write, write_refusal
 from p3bm.rules.engine import Candidate, RuleSet
@@ -70,6 +71,10 @@ ENTRY_MESSAGES = {
         "{indicator} is produced down to level {level} only",
     ),
     "invalid_number": ("{value} bukan angka", "{value} is not a number"),
+    "invalid_disaggregation": (
+        "rincian tidak sah: {problem}",
+        "invalid disaggregation: {problem}",
+    ),
     "too_large": (
         "{value} terlalu besar untuk nilai indikator mana pun",
         "{value} is too large for any indicator value",
@@ -266,6 +271,9 @@ class EntryWriter:
             self._reject(result, "unknown_area_code", value=entry.area)
         if not isinstance(entry.year, int) or not 1900 <= entry.year <= 2100:
             self._reject(result, "invalid_year", value=entry.year)
+        problem = disaggregation_problem(str(entry.disaggregation or ""))
+        if problem is not None:
+            self._reject(result, "invalid_disaggregation", problem=problem)
         if result.errors:
             return
         result.indicator, result.area = indicator, area

@@ -7,6 +7,7 @@ rejected whole.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -23,6 +24,7 @@ from p3bm.imports.area_resolution import AreaResolver, Finding
 from p3bm.imports.layout import (
     CATEGORIES,
     COMPLETE_CATEGORIES,
+    DIMENSION_HEADERS,
     TOTAL_WORDS,
     YES_NO_WORDS,
     Column,
@@ -99,6 +101,41 @@ _CATEGORY_WORDS = {
     + ["total"]
     for dimension in COMPLETE_CATEGORIES
 }
+
+
+_DIMENSIONS = set(DIMENSION_HEADERS.values()) | {"group"}
+_CATEGORY_TEXT = re.compile(r"^[0-9a-z_]+$")
+
+
+def disaggregation_problem(text: str) -> str | None:
+    """Say what is wrong with a disaggregation given as text, or None if it is valid.
+
+    Valid text is what imports store: ``dimension=category`` pairs joined by
+    ``;`` in order of dimension, with categories in lower case and the fixed
+    categories of sex and urban/rural.
+    """
+    if not text:
+        return None
+    pairs = [part.partition("=") for part in text.split(";")]
+    for dimension, sign, category in pairs:
+        if not sign or dimension not in _DIMENSIONS:
+            return (
+                f"{dimension or text!r} is not a dimension; use one of "
+                f"{', '.join(sorted(_DIMENSIONS))}, as in sex=female"
+            )
+        known = COMPLETE_CATEGORIES.get(dimension)
+        if known is not None and category not in known:
+            return (
+                f"{category!r} is not a {dimension}; use {' or '.join(sorted(known))}"
+            )
+        if not _CATEGORY_TEXT.match(category):
+            return (
+                f"{category!r} is not a category: use lower-case letters, digits and _"
+            )
+    dimensions = [dimension for dimension, _, _ in pairs]
+    if dimensions != sorted(set(dimensions)):
+        return "give each dimension once, in alphabetical order"
+    return None
 
 
 def _category(dimension: str, cell: object) -> str:
