@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import httpx
@@ -277,4 +278,17 @@ def test_page_skpd_operator_rejected(db, writable_server, users):
 
     assert 'class="decision-form"' not in page.text
     assert response.status_code == 403
+    assert history(db) == []
+
+
+@pytest.mark.parametrize("score", [float("inf"), float("nan"), 1e999])
+def test_api_decision_score_must_be_finite(db, writable_server, users, score):
+    with api_client(writable_server, users["analyst"]) as client:
+        response = client.post(
+            DECISIONS,
+            content=json.dumps(decision(score=score)),
+            headers={"Content-Type": "application/json"},
+        )
+
+    assert response.status_code in (400, 422), response.text
     assert history(db) == []

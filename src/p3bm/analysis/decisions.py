@@ -7,6 +7,7 @@ keeps the earlier ones.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -58,11 +59,21 @@ def record_decision(
 ) -> Decision:
     """Store a decision.
 
-    Raises ConfigurationError for an unknown decision or a blank reason.
+    Raises ConfigurationError for an unknown decision, a blank reason or a
+    score that is not a finite number.
     """
     if decision not in DECISIONS:
         raise ConfigurationError(
             f"Unknown decision {decision!r}.", hint="Use accepted or rejected."
+        )
+    if score is not None and not (math.isfinite(score) and abs(score) <= 1e9):
+        raise ConfigurationError(
+            f"The score {score!r} is not a plain number.",
+            hint="Give the score the analysis showed, such as 0.62, or none.",
+            indonesian=(
+                f"Skor {score!r} bukan angka biasa.",
+                "Beri skor yang ditunjukkan analisis, misalnya 0.62, atau kosongkan.",
+            ),
         )
     if not reason.strip():
         raise ConfigurationError(
