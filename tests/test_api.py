@@ -291,8 +291,10 @@ def test_error_shape(client, path, status, code):
 def test_error_message_names_value(client):
     message = client.get("/api/v1/areas/32.99?lang=en").json()["error"]["message"]
     assert message.startswith("Area '32.99'")
-    missing = client.get("/api/v1/completeness?area=32.75").json()["error"]["message"]
-    assert missing == "Invalid query.year: Field required."
+    missing = client.get("/api/v1/completeness?area=32.75&lang=en").json()
+    assert missing["error"]["message"] == "Invalid query.year: Field required."
+    hilang = client.get("/api/v1/completeness?area=32.75").json()["error"]["message"]
+    assert hilang.startswith("Nilai query.year tidak sah (Field required)")
 
 
 def test_openapi_document_valid(client):
