@@ -131,8 +131,8 @@ def _write_guide(
         "Cara mengisi:",
         "1. Buka sheet Data. Isi hanya kolom 'nilai' (kuning); "
         "kolom lain jangan diubah.",
-        "2. Tulis angka saja, dengan koma atau titik desimal (misalnya 12,5). "
-        "Jangan tulis satuan atau tanda %.",
+        "2. Tulis angka saja, dengan koma desimal (misalnya 12,5) atau sebagai "
+        "angka Excel biasa. Jangan tulis satuan, tanda % atau titik ribuan.",
         "3. Kosongkan sel bila datanya belum ada. Nol (0) berarti nilainya memang nol.",
         "4. Kolom 'nilai_tahun_lalu' hanya pembanding; bila perubahan besar, "
         "jelaskan di kolom 'keterangan'.",

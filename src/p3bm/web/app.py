@@ -163,8 +163,10 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app = FastAPI(
         title="P3BM API",
         version=__version__,
-        description="Read-only access to areas, indicators, observations and "
-        "data completeness.",
+        description="Areas, indicators, observations, completeness and the "
+        "analyses to read; batches of values, file imports, DHIS2 data value "
+        "sets, the submission workflow and the programme register to write, "
+        "with a personal API token (Authorization: Bearer TOKEN).",
         openapi_url="/api/openapi.json",
         docs_url=None,
         redoc_url=None,
