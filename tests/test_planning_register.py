@@ -294,6 +294,18 @@ def test_budget_header_of_file(db, tmp_path):
     assert count(db, budget_line) == 0
 
 
+def test_budget_dry_run_counts_what_would_change(db, tmp_path):
+    path = write_budget_csv(tmp_path / "a.csv")
+    first = run_import(db, path, dry_run=True)
+    written = run_import(db, path)
+    again = run_import(db, path, dry_run=True)
+
+    assert (first.added, first.changed) == (written.added, 0)
+    assert first.added > 0
+    assert (again.added, again.changed, again.unchanged) == (0, 0, written.added)
+    assert count(db, budget_line) == written.added
+
+
 def make_line(**changes):
     values = {
         "year": YEAR,

@@ -297,9 +297,6 @@ class BudgetImporter:
         if report.has_errors:
             report.outcome = "rejected"
             return report
-        if options.dry_run:
-            report.outcome = "checked"
-            return report
         self._write(path, options, lines, items, report)
         return report
 
@@ -405,6 +402,7 @@ class BudgetImporter:
     # Writing
 
     def _write(self, path: Path, options, lines, items, report) -> None:
+        """Write the lines, or on a dry run write and roll back, for the counts."""
         now = utc_now()
         with self.db.begin() as connection:
             import_id = connection.execute(
@@ -455,13 +453,18 @@ class BudgetImporter:
                     unchanged=saved.unchanged,
                 )
             )
-        report.import_id = import_id
+            if options.dry_run:
+                connection.rollback()
         report.added, report.changed, report.unchanged = (
             saved.added,
             saved.changed,
             saved.unchanged,
         )
         report.renamed = renamed["renamed"]
+        if options.dry_run:
+            report.outcome = "checked"
+            return
+        report.import_id = import_id
         report.outcome = "written"
         logger.info(
             "imported budget %s as import %d: %d added, %d changed, %d unchanged",
