@@ -162,9 +162,11 @@ def test_authenticate_refuses_disabled_user(db):
 
 def test_last_active_admin_stays_enabled(db):
     add_user(db, "admin1", "admin")
-    with pytest.raises(UserError, match="only active administrator"):
-        with db.begin() as connection:
-            set_active(connection, "admin1", False, "admin1")
+    with (
+        pytest.raises(UserError, match="only active administrator"),
+        db.begin() as connection,
+    ):
+        set_active(connection, "admin1", False, "admin1")
 
     add_user(db, "admin2", "admin")
     with db.begin() as connection:
@@ -716,14 +718,33 @@ def test_account_page_changes_password(db, writable_server):
     add_user(db, "siti", "viewer")
 
     with signed_in(writable_server, "siti") as client:
+        wrong = client.post(
+            "/akun/sandi",
+            data={
+                "csrf_token": session_csrf(client),
+                "current": "bukan-sandinya",
+                "password": "baru-sekali-123",
+            },
+        )
         response = client.post(
             "/akun/sandi",
-            data={"csrf_token": session_csrf(client), "password": "baru-sekali-123"},
+            data={
+                "csrf_token": session_csrf(client),
+                "current": PASSWORD,
+                "password": "baru-sekali-123",
+            },
         )
         too_short = client.post(
-            "/akun/sandi", data={"csrf_token": session_csrf(client), "password": "x"}
+            "/akun/sandi",
+            data={
+                "csrf_token": session_csrf(client),
+                "current": "baru-sekali-123",
+                "password": "x",
+            },
         )
 
+    assert wrong.status_code == 400
+    assert "Kata sandi saat ini salah" in wrong.text
     assert response.status_code == 303
     assert too_short.status_code == 400
     assert attempt(db, "siti", "baru-sekali-123") == "signed_in"

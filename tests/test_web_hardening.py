@@ -112,7 +112,11 @@ def test_own_password_change_keeps_browser_only(db, writable_server):
     with signed_in(writable_server, "siti") as client, copied_session(client) as copy:
         response = client.post(
             "/akun/sandi",
-            data={"csrf_token": session_csrf(client), "password": NEW_PASSWORD},
+            data={
+                "csrf_token": session_csrf(client),
+                "current": PASSWORD,
+                "password": NEW_PASSWORD,
+            },
         )
         own = client.get("/api/v1/me")
         copied = copy.get("/api/v1/me")

@@ -11,12 +11,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from p3bm.areas import registry as area_registry
 from p3bm.catalogue import known_skpd_codes
+from p3bm.errors import NotAuthenticated
 from p3bm.observations import value_history
 from p3bm.permissions import require_admin, require_user
 from p3bm.spreadsheet import escape_csv_value
 from p3bm.users import (
     ROLES,
+    UserError,
     auth_events,
+    authenticate,
     create_token,
     create_user,
     get_user,
@@ -80,9 +83,24 @@ def account_password(
     request: Request,
     user: CurrentUser,
     password: Annotated[str, Form(max_length=256)],
+    current: Annotated[str, Form(max_length=256)] = "",
     lang: Lang = "id",
 ) -> Response:
     found = require_user(user)
+    # The current password proves that the person at an open browser owns the
+    # account; the check is audited and throttled like a sign-in.
+    try:
+        authenticate(
+            request.app.state.db,
+            found.username,
+            current,
+            request.client.host if request.client else None,
+        )
+    except NotAuthenticated:
+        raise UserError(
+            "The current password is wrong; the password was not changed.",
+            indonesian=("Kata sandi saat ini salah; kata sandi tidak diubah.", None),
+        ) from None
     with request.app.state.db.begin() as connection:
         set_password(connection, found.username, password, found.username)
         changed = get_user(connection, found.username)
