@@ -115,6 +115,29 @@ def test_template_shows_unit_and_last_year(db):
     assert row["nilai"] == 15.5
 
 
+def test_template_fills_only_own_totals(db):
+    """Another source's figure or a breakdown never lands in ``nilai``."""
+    write_values(
+        db,
+        [
+            NewValue("PUSKESMAS", KELURAHAN, YEAR, "", "Dinkes Provinsi", 4, False),
+            NewValue("STUNTING", KELURAHAN, YEAR, "sex=male", "", 9.0, False),
+            NewValue("STUNTING", KELURAHAN, YEAR - 1, "", "BPS", 17.25, False),
+        ],
+        user="pytest",
+        status="published",
+        channel="file",
+        file_name="fixture.csv",
+    )
+
+    rows = data_rows(openpyxl.load_workbook(io.BytesIO(template_bytes(db))))
+
+    by_key = {(r["kode_indikator"], r["kode_wilayah"]): r for r in rows}
+    assert by_key[("PUSKESMAS", KELURAHAN)]["nilai"] is None
+    assert by_key[("STUNTING", KELURAHAN)]["nilai"] is None
+    assert by_key[("STUNTING", KELURAHAN)]["nilai_tahun_lalu"] == 17.25
+
+
 def test_template_validates_value_cells(db):
     workbook = openpyxl.load_workbook(io.BytesIO(template_bytes(db)))
     sheet = workbook["Data"]

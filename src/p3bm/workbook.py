@@ -116,7 +116,15 @@ def _stored_values(connection, indicator_codes, region: Area, year: int) -> dict
         area_prefix=region.code,
         years=[year - 1, year],
     )
-    best = preferred(frame)
+    if frame.empty:
+        return {}
+    # Totals only: a breakdown such as sex=male would otherwise take the
+    # total's cell. The year's own cells show only what the SKPD entered
+    # (no source), because an upload writes them back as its values; last
+    # year's reference may come from any source.
+    totals = frame[frame["disaggregation"] == ""]
+    own = (totals["year"] == year) & (totals["source"] == "")
+    best = preferred(totals[(totals["year"] != year) | own])
     return {
         (r.indicator, r.area, r.year): r.value for r in best.itertuples(index=False)
     }
