@@ -368,3 +368,24 @@ def test_decision_needs_reason(db, p3bm):
         " ",
     )
     assert run.code == 2
+
+
+def test_analyze_quadrant_needs_two_indicators(loaded_db, p3bm):
+    run = p3bm(
+        "--lang",
+        "en",
+        "--db",
+        loaded_db.url,
+        "analyze",
+        "quadrant",
+        "--area",
+        "32.75",
+        "--year",
+        "2021",
+        "--x",
+        "P0",
+        "--y",
+        "P0",
+    )
+    assert run.code == 2
+    assert "needs two indicators" in run.err

@@ -670,3 +670,8 @@ def test_history_export_keeps_formulas_as_text(db, people, writable_server):
 
     [row] = list(csv.DictReader(io.StringIO(exported.text)))
     assert row["reason"] == '\'=HYPERLINK("http://contoh.invalid/","klik")'
+
+
+def test_deadline_before_the_data_year_refused(db, people):
+    with pytest.raises(WorkflowError, match="falls before"), db.begin() as connection:
+        set_deadline(connection, people["analyst"], YEAR, date(YEAR - 1, 12, 31))

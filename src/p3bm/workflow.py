@@ -390,7 +390,18 @@ def review(
 
 
 def set_deadline(connection: Connection, user: User, year: int, deadline: date) -> None:
+    """Set the last day for the SKPDs' data of ``year``, in that year or later."""
     require_reviewer(user)
+    if deadline.year < year:
+        raise WorkflowError(
+            f"The deadline {deadline.isoformat()} falls before {year}, the year "
+            "of the data; data of a year are submitted in it or later.",
+            indonesian=(
+                f"Tenggat {deadline.isoformat()} jatuh sebelum tahun data {year}; "
+                "data suatu tahun dikirim pada tahun itu atau sesudahnya.",
+                None,
+            ),
+        )
     existing = connection.execute(
         sa.select(reporting_period.c.year).where(reporting_period.c.year == year)
     ).first()

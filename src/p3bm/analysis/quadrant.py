@@ -174,6 +174,15 @@ def analyse_quadrant(
     """Place the area's peers (or sub-areas) by indicators ``x`` and ``y``."""
     kind = check_benchmark(benchmark or scope.settings.benchmark)
     x_item, y_item = scope.catalogue.get(x), scope.catalogue.get(y)
+    if x_item.code == y_item.code:
+        raise ConfigurationError(
+            f"Both axes show {x_item.code}; a quadrant needs two indicators.",
+            hint="Choose another indicator for --y, such as TPT beside P0.",
+            indonesian=(
+                f"Kedua sumbu memakai {x_item.code}; kuadran perlu dua indikator.",
+                "Pilih indikator lain untuk --y, misalnya TPT di samping P0.",
+            ),
+        )
     if points == "sub-areas":
         members = scope.descendants(area.code, area.level + 1, year)
         reference = members[0] if members else area

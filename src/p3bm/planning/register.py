@@ -189,25 +189,41 @@ class SaveResult:
 # Permissions
 
 
-def budget_write_refusal(user: User | None, skpd_code: str) -> str | None:
+def budget_write_refusal(
+    user: User | None, skpd_code: str, lang: str = "en"
+) -> str | None:
     """Why ``user`` may not write an SKPD's budget lines or reports, or None."""
+
+    def text(indonesian: str, english: str) -> str:
+        return english if lang == "en" else indonesian
+
     if user is None:
-        return "anonymous visitors cannot write"
+        return text(
+            "pengunjung tanpa akun tidak dapat menulis",
+            "anonymous visitors cannot write",
+        )
     if user.role in REVIEWER_ROLES:
         return None
     if user.role == "skpd_operator":
         if user.skpd_code != skpd_code:
-            return f"the line belongs to SKPD {skpd_code}, not to {user.skpd_code}"
+            return text(
+                f"baris ini milik SKPD {skpd_code}, bukan {user.skpd_code}",
+                f"the line belongs to SKPD {skpd_code}, not to {user.skpd_code}",
+            )
         return None
-    return f"role {user.role} cannot write budget lines or reports"
+    return text(
+        f"peran {user.role} tidak dapat menulis anggaran atau laporan",
+        f"role {user.role} cannot write budget lines or reports",
+    )
 
 
 def check_budget_write(user: User | None, skpd_code: str) -> None:
     reason = budget_write_refusal(user, skpd_code)
     if reason is not None:
+        reason_id = budget_write_refusal(user, skpd_code, "id")
         raise PermissionDenied(
             f"Not allowed: {reason}.",
-            indonesian=(f"Tidak diizinkan: {reason}.", None),
+            indonesian=(f"Tidak diizinkan: {reason_id}.", None),
         )
 
 
