@@ -306,6 +306,22 @@ def test_budget_dry_run_counts_what_would_change(db, tmp_path):
     assert count(db, budget_line) == written.added
 
 
+def test_budget_options_overridden_by_the_file_warn(db, tmp_path):
+    path = tmp_path / "b.csv"
+    path.write_text(
+        "kode;uraian;skpd;pagu;tahun\n"
+        f"1.02.02.2.02.0004;Pelayanan Kesehatan Balita;DINKES;100000000;{YEAR}\n",
+        encoding="utf-8",
+    )
+    report = run_import(db, path, dry_run=True, year=YEAR - 1, skpd="DISDIK")
+
+    warned = {(p.code, p.params.get("option")) for p in report.warnings}
+    assert ("option_overridden", "year") in warned
+    assert ("option_overridden", "skpd") in warned
+    assert report.outcome == "checked"
+    assert report.added == 1
+
+
 def make_line(**changes):
     values = {
         "year": YEAR,

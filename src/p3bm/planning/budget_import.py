@@ -332,6 +332,7 @@ class BudgetImporter:
     def _read_table(self, table, options, reading: _Reading, report) -> None:
         header_row = find_header_row(table)
         columns = _find_columns(table, header_row)
+        given_year = options.year
         if options.year is None:
             options = replace(options, year=_title_year(table))
         body = [
@@ -347,7 +348,7 @@ class BudgetImporter:
             for role in ("pagu", "target", "beneficiaries")
         }
         reader = _TableReader(
-            self, table, columns, conventions, options, reading, report
+            self, table, columns, conventions, options, reading, report, given_year
         )
         for row in body:
             reader.read_row(row)
@@ -479,8 +480,21 @@ class BudgetImporter:
 class _TableReader:
     """Reads the body rows of one table into drafts and nomenclature items."""
 
-    def __init__(self, importer, table, columns, conventions, options, reading, report):
+    def __init__(
+        self,
+        importer,
+        table,
+        columns,
+        conventions,
+        options,
+        reading,
+        report,
+        given_year: int | None = None,
+    ):
         self.importer = importer
+        # Only a year the user gave is worth a warning when rows differ; one
+        # read from the table's title is a default for rows without a year.
+        self.given_year = given_year
         self.context: CheckContext = importer.context
         self.table = table
         self.columns: _Columns = columns
@@ -636,6 +650,11 @@ class _TableReader:
         year = parse_year(cell)
         if year is None and report:
             self.problem("invalid_year", row, "year", cell)
+        given = self.given_year
+        if report and year is not None and given is not None and year != given:
+            self.problem(
+                "option_overridden", row, "year", cell, given=given, option="year"
+            )
         return year
 
     def _skpd(self, row: _Row, report: bool = True) -> str | None:
@@ -644,6 +663,11 @@ class _TableReader:
             found = self.context.skpd_code(text)
             if found is None and report:
                 self.problem("unknown_skpd", row, "skpd", text)
+            given = self.options.skpd
+            if report and found and given and self.context.skpd_code(given) != found:
+                self.problem(
+                    "option_overridden", row, "skpd", text, given=given, option="skpd"
+                )
             return found
         if self.is_unit_unknown:
             return None

@@ -50,6 +50,13 @@ PLANNING_MESSAGES: dict[str, tuple[str, str, str]] = {
         "SKPD {value} tidak dikenal; tulis kodenya (mis. DINKES) atau nama lengkapnya",
         "SKPD {value} is unknown; write its code (such as DINKES) or full name",
     ),
+    "option_overridden": (
+        WARNING,
+        "berkas menulis {value} di kolom ini, bukan {given} dari opsi --{option}; "
+        "nilai berkas dipakai",
+        "the file gives {value} in this column, not {given} from --{option}; "
+        "the file's value is used",
+    ),
     "missing_skpd": (
         ERROR,
         "SKPD tidak diketahui; beri kolom SKPD atau opsi --skpd",
