@@ -504,3 +504,18 @@ def test_import_summary_in_indonesian(db, p3bm):
     run = p3bm("--db", db.url, "import", path)
     assert run.code == 0
     assert "81 nilai (memanjang; GK): 81 baru, 0 berubah, 0 sama" in run.out
+
+
+def test_init_refuses_a_foreign_database(tmp_path, p3bm):
+    path = tmp_path / "lain.sqlite"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE pelanggan (id INTEGER)"))
+    engine.dispose()
+
+    run = p3bm("--lang", "en", "--db", path, "init", "--region", "32.75")
+
+    assert run.code == 2
+    assert "holds tables of another application (pelanggan)" in run.err
+    with sa.create_engine(f"sqlite:///{path}").connect() as connection:
+        assert sa.inspect(connection).get_table_names() == ["pelanggan"]

@@ -158,8 +158,27 @@ class Database:
         return config
 
     def upgrade(self) -> None:
-        """Create the schema or bring it to the newest migration."""
+        """Create the schema or bring it to the newest migration.
+
+        Raises ConfigurationError for a database that holds another
+        application's tables, which P3BM must not write into.
+        """
         with self.begin() as connection:
+            tables = set(sa.inspect(connection).get_table_names())
+            if tables and "alembic_version" not in tables:
+                shown = ", ".join(sorted(tables)[:3]) + (
+                    ", ..." if len(tables) > 3 else ""
+                )
+                raise ConfigurationError(
+                    f"The database {self.display_url} holds tables of another "
+                    f"application ({shown}).",
+                    hint="Give P3BM a new file or an empty database with --db.",
+                    indonesian=(
+                        f"Basis data {self.display_url} berisi tabel aplikasi lain "
+                        f"({shown}).",
+                        "Beri P3BM berkas baru atau basis data kosong dengan --db.",
+                    ),
+                )
             command.upgrade(self._alembic_config(connection), "head")
         logger.info("database %s upgraded to the newest schema", self.display_url)
 
