@@ -22,7 +22,7 @@ from p3bm.areas import registry as area_registry
 from p3bm.areas.registry import Area
 from p3bm.catalogue import Catalogue, Indicator, skpd_names
 from p3bm.entry import Entry, EntryWriter
-from p3bm.errors import InputFileError, PermissionDenied, ValidationFailed
+from p3bm.errors import PermissionDenied, ValidationFailed
 from p3bm.i18n import label
 from p3bm.imports import Importer, ImportOptions
 from p3bm.imports.problems import ImportReport
@@ -32,6 +32,7 @@ from p3bm.storage.schema import observation
 from p3bm.users import User
 from p3bm.web.auth import CurrentUser, require_csrf
 from p3bm.web.pages import render_page
+from p3bm.web.uploads import read_upload
 from p3bm.workbook import build_template, read_notes
 from p3bm.workflow import (
     deadline_of,
@@ -46,7 +47,6 @@ from p3bm.workflow import (
 )
 
 router = APIRouter(include_in_schema=False)
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # Rows of each table on the upload result page; a file with more problems
 # would make a page of many megabytes.
 MAX_SHOWN_PROBLEMS = 200
@@ -370,10 +370,7 @@ async def entry_upload(
     lang: Lang = "id",
 ) -> HTMLResponse:
     user = _writer(user)
-    data = await file.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise InputFileError("The file is larger than 10 MB.")
-    name = upload_name(file.filename, "upload.xlsx")
+    name, data = await read_upload(file, "upload.xlsx")
     # Reading and checking a large workbook takes seconds of CPU and database
     # work, which would block every other request on the event loop.
     report, results = await run_in_threadpool(
@@ -393,21 +390,6 @@ async def entry_upload(
         year=tahun,
         file_name=name,
     )
-
-
-def upload_name(filename: str | None, default: str) -> str:
-    """Return a safe name for an uploaded file in a temporary folder.
-
-    Keeps the base name the browser sent, which reports show, but never a
-    folder name such as ``..`` and never more than 120 characters.
-    """
-    name = Path(filename or "").name.strip()
-    if name in ("", ".", ".."):
-        return default
-    if len(name) > 120:
-        suffix = Path(name).suffix[:20]
-        name = name[: 120 - len(suffix)] + suffix
-    return name
 
 
 def upload_file(app, user: User, name: str, data: bytes, lang: str, dry_run: bool):

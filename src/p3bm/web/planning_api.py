@@ -19,7 +19,6 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from p3bm.areas import registry as area_registry
-from p3bm.errors import InputFileError
 from p3bm.permissions import require_user
 from p3bm.planning.audit import change_history
 from p3bm.planning.budget_analysis import (
@@ -62,12 +61,11 @@ from p3bm.planning.register import (
     save_lines,
 )
 from p3bm.web.auth import CurrentUser, require_csrf
-from p3bm.web.entry_pages import upload_name
+from p3bm.web.uploads import read_upload
 
 router = APIRouter(
     prefix="/api/v1/planning", tags=["planning"], dependencies=[Depends(require_csrf)]
 )
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Row ids and versions fit the database's 32-bit integer columns; a larger
 # number would overflow them instead of finding nothing.
@@ -401,10 +399,7 @@ async def import_budget(
 async def run_budget_upload(request: Request, user, file: UploadFile, options):
     """Check an uploaded budget file, then write it when the user may write every
     SKPD in it; shared by the API and the upload form."""
-    data = await file.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise InputFileError("The file is larger than 10 MB.")
-    name = upload_name(file.filename, "anggaran.xlsx")
+    name, data = await read_upload(file, "anggaran.xlsx")
     importer = BudgetImporter(request.app.state.db, user.username)
     options.channel = "file"
     with tempfile.TemporaryDirectory() as folder:

@@ -26,7 +26,8 @@ from p3bm.permissions import require_reviewer, require_user
 from p3bm.rules import load_rules
 from p3bm.users import User
 from p3bm.web.auth import CurrentUser, require_csrf
-from p3bm.web.entry_pages import MAX_UPLOAD_BYTES, upload_file, upload_name
+from p3bm.web.entry_pages import upload_file
+from p3bm.web.uploads import read_upload
 from p3bm.workbook import build_template
 from p3bm.workflow import (
     deadline_of,
@@ -262,10 +263,7 @@ async def import_upload(
 ) -> dict:
     """Import an uploaded CSV, XLSX or BPS file; nothing is written if any row fails."""
     found = require_user(user)
-    data = await file.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise InputFileError("The file is larger than 10 MB.")
-    name = upload_name(file.filename, "upload.csv")
+    name, data = await read_upload(file, "upload.csv")
     # Checking a large file takes seconds; a worker thread keeps the server
     # answering meanwhile.
     report, results = await run_in_threadpool(
