@@ -122,3 +122,8 @@ def label(key: str, lang: str = "id", **params: object) -> str:
     """The label ``key`` in ``lang``, with ``params`` filled in."""
     text = LABELS[key][1 if lang == "en" else 0]
     return text.format(**params) if params else text
+
+
+def in_language(lang: str, indonesian: str, english: str) -> str:
+    """Return the text of ``lang``: English for ``en``, Indonesian otherwise."""
+    return english if lang == "en" else indonesian

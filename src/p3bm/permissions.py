@@ -16,6 +16,7 @@ from __future__ import annotations
 from p3bm.areas.registry import Area
 from p3bm.catalogue import Indicator
 from p3bm.errors import NotAuthenticated, PermissionDenied
+from p3bm.i18n import in_language
 from p3bm.users import User
 
 PUBLIC_STATUSES = ("published",)
@@ -49,7 +50,7 @@ def write_refusal(
     """
 
     def text(indonesian: str, english: str) -> str:
-        return english if lang == "en" else indonesian
+        return in_language(lang, indonesian, english)
 
     if user is None:
         return text(

@@ -318,7 +318,7 @@ def return_values(
 
 
 def _returnable(connection, skpd_code: str, year: int, ids: list[int]) -> list:
-    """The submitted values of the SKPD and year with these ids.
+    """Return the submitted values of the SKPD and year with these ids.
 
     Raises WorkflowError naming any id that is not one of them, so a return
     never moves another SKPD's or another year's values.
@@ -492,15 +492,21 @@ def submission_states(
         counts = _value_counts(connection, catalogue, year)
     else:
         unsubmitted = {item.skpd for item in catalogue} - set(rows)
+        region = home_region(connection) or COUNTRY_CODE
         counts = {
             code: (0, 0)
             for code in unsubmitted
-            if _has_values(connection, catalogue, code, year)
+            if _has_values(connection, catalogue, code, year, region)
         }
     states = []
     for code in sorted({item.skpd for item in catalogue}):
         row = rows.get(code)
-        status = row.status if row else ("missing" if code not in counts else "draft")
+        if row is not None:
+            status = row.status
+        elif code in counts:
+            status = "draft"
+        else:
+            status = "missing"
         submitted_at = _aware(row.submitted_at) if row else None
         state = timeliness(status, submitted_at, deadline, today)
         states.append(
@@ -545,9 +551,10 @@ def _value_counts(
     return {key: (value[0], value[1]) for key, value in counts.items()}
 
 
-def _has_values(connection, catalogue: Catalogue, skpd_code: str, year: int) -> bool:
-    """Whether any value of the SKPD's indicators is stored for its region."""
-    region = home_region(connection) or COUNTRY_CODE
+def _has_values(
+    connection, catalogue: Catalogue, skpd_code: str, year: int, region: str
+) -> bool:
+    """Check whether any value of the SKPD's indicators is stored for the region."""
     query = sa.select(sa.literal(1)).where(
         observation.c.indicator_code.in_(
             sorted(item.code for item in catalogue if item.skpd == skpd_code)

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from p3bm.areas import codes
 from p3bm.areas.registry import Area, home_region, list_areas
 from p3bm.errors import ConflictError, P3BMError, PermissionDenied, WorkflowError
+from p3bm.i18n import in_language
 from p3bm.observations import utc_now
 from p3bm.planning import nomenclature as nom
 from p3bm.planning.audit import record_change
@@ -195,7 +196,7 @@ def budget_write_refusal(
     """Why ``user`` may not write an SKPD's budget lines or reports, or None."""
 
     def text(indonesian: str, english: str) -> str:
-        return english if lang == "en" else indonesian
+        return in_language(lang, indonesian, english)
 
     if user is None:
         return text(
