@@ -516,6 +516,6 @@ def test_init_refuses_a_foreign_database(tmp_path, p3bm):
     run = p3bm("--lang", "en", "--db", path, "init", "--region", "32.75")
 
     assert run.code == 2
-    assert "holds tables of another application (pelanggan)" in run.err
+    assert "contains tables of another application (pelanggan)" in run.err
     with sa.create_engine(f"sqlite:///{path}").connect() as connection:
         assert sa.inspect(connection).get_table_names() == ["pelanggan"]

@@ -62,13 +62,13 @@ def both_ways(db, path, options):
 
 
 @pytest.mark.parametrize(("relative", "options"), SAMPLES, ids=lambda x: str(x)[-40:])
-def test_sample_tables_give_the_same_records_and_problems(db, relative, options):
+def test_sample_tables_same_report(db, relative, options):
     column_wise, row_wise = both_ways(db, sample_file(relative), options)
     assert column_wise[0], "the table gave no record"
     assert column_wise == row_wise
 
 
-def test_rows_that_trip_every_check_give_the_same_report(db, data_file):
+def test_mixed_rows_same_report(db, data_file):
     path = data_file("campuran.csv", MIXED_ROWS)
     column_wise, row_wise = both_ways(db, path, {})
     assert column_wise == row_wise

@@ -439,7 +439,7 @@ def test_upload_unreadable_file_rejected(db, writable_server, name):
 
 @pytest.mark.parametrize("name", [".", "..", "a/..", "x" * 300 + ".csv"])
 def test_upload_odd_file_names(db, writable_server, name):
-    """Folder-like and overlong names get a clean answer, not a server error."""
+    """Folder-like and overlong names get a clean response, not a server error."""
     add_user(db, "dinkes1", "skpd_operator", skpd="DINKES")
     token = add_token(db, "dinkes1")
     body = b"kode;tahun;PUSKESMAS\n32.75.01;2024;2\n"

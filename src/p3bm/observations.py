@@ -181,7 +181,7 @@ def write_values(
 
 
 def _has_stored_keys(connection: Connection, values: Sequence[NewValue]) -> bool:
-    """Whether a stored observation may have the key of one of ``values``.
+    """Check whether a stored observation may have the key of one of ``values``.
 
     Looks for any stored row with one of the values' indicators, years and
     sources through the (indicator, year) index, which is cheap. New values
@@ -201,7 +201,7 @@ def _has_stored_keys(connection: Connection, values: Sequence[NewValue]) -> bool
 def _apply_changes(connection: Connection, params: dict, now: datetime) -> int:
     """Change the stored values that differ from the staged ones, with history.
 
-    One join puts the differing rows into a temporary table; the history and
+    One join puts the differing rows into a temporary table. The history and
     the update then read that table and reach each stored row by its id.
     Returns the number of changed values.
     """

@@ -118,9 +118,9 @@ def _stored_values(connection, indicator_codes, region: Area, year: int) -> dict
     )
     if frame.empty:
         return {}
-    # Totals only: a breakdown such as sex=male would otherwise take the
-    # total's cell. The year's own cells show only what the SKPD entered
-    # (no source), because an upload writes them back as its values; last
+    # Totals only, because a breakdown such as sex=male would otherwise take
+    # the total's cell. The year's own cells show only what the SKPD entered
+    # (no source), because an upload writes them back as its values. Last
     # year's reference may come from any source.
     totals = frame[frame["disaggregation"] == ""]
     own = (totals["year"] == year) & (totals["source"] == "")
@@ -237,10 +237,10 @@ def _range_text(low: float | None, high: float | None) -> str:
 
 
 def read_notes(path: Path) -> dict[tuple[str, int], str]:
-    """The ``keterangan`` texts of a filled-in template, by (sheet, row).
+    """Read the ``keterangan`` texts of a filled-in template, by (sheet, row).
 
-    Any other file gives no notes: the import reads only values, and a note
-    belongs to the row of the template it was written in.
+    Any other file gives no notes, because the import reads only values and a
+    note belongs to the template row it was written in.
     """
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return {}

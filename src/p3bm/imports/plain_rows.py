@@ -1,13 +1,12 @@
 """Checking the plain rows of a table column by column.
 
-Most rows of a large file are plain: their area cells name a known area
-without any finding, their year and indicator are known, and each value cell
-is a number within its indicator's range, in the indicator's own unit, for an
-area at or above the indicator's lowest level, and not a zero that the
-indicator or the area's first year turns into a gap. Whether a row is
-plain depends only on a few distinct cell values, so ``check_plain_rows``
-checks each distinct value once and combines the answers for all rows with
-numpy.
+Most rows of a large file are plain. Their area cells name a known area
+without any finding, and their year and indicator are known. Each value cell
+is a number within its indicator's range and in the indicator's own unit, for
+an area at or above the indicator's lowest level. No value is a zero that the
+indicator or the area's first year turns into a gap. Whether a row is plain
+depends only on a few distinct cell values, so ``check_plain_rows`` checks
+each distinct value once and combines the results for all rows with numpy.
 
 A plain row produces no problem. Every other row, with anything unusual in
 it, is left to ``RowReader.read``, which checks it row by row in file order
@@ -63,7 +62,7 @@ class PlainRows:
 
 @dataclass
 class _RowPart:
-    """What one role's cells give each data row: an index into ``values``."""
+    """The value of one role for each data row, as an index into ``values``."""
 
     numbers: np.ndarray
     values: list
@@ -126,12 +125,12 @@ def _untyped(key: tuple) -> object:
 
 
 def _cells_of(reader: RowReader, columns: list[Column]) -> list:
-    """The cells of the given columns in each data row, as tuples."""
+    """Return the cells of the given columns in each data row, as tuples."""
     return list(zip(*(reader.column_cells(c.index) for c in columns), strict=True))
 
 
 def _row_areas(reader: RowReader, count: int) -> _RowPart | None:
-    """The area of each row, None where its cells need the row-by-row check.
+    """Resolve the area of each row, None where its cells need the row-by-row check.
 
     Returns None when the table has more distinct area cells than the
     resolver's cache keeps, since resolving them all ahead would then change
@@ -163,7 +162,7 @@ def _plain_area(reader: RowReader, cells: tuple) -> Area | None:
 
 
 def _row_years(reader: RowReader, count: int) -> _RowPart | None:
-    """The year of each row; None when the table has no year column."""
+    """Return the year of each row, or None when the table has no year column."""
     layout = reader.layout
     if layout.fixed_year is not None:
         return _RowPart(np.zeros(count, np.intp), [layout.fixed_year])
@@ -184,7 +183,7 @@ def _plain_year(reader: RowReader, cell: object) -> int | None:
 
 
 def _row_indicators(reader: RowReader, count: int) -> _RowPart | None:
-    """The indicator of each row; None when the table has no indicator column."""
+    """Return the indicator of each row, or None without an indicator column."""
     layout = reader.layout
     if layout.fixed_indicator is not None:
         return _RowPart(np.zeros(count, np.intp), [layout.fixed_indicator])
@@ -197,7 +196,7 @@ def _row_indicators(reader: RowReader, count: int) -> _RowPart | None:
 
 
 def _plain_number(cell: object, convention: Convention) -> float:
-    """The number in a plain value cell; NaN when the cell needs the full check.
+    """Read the number in a plain value cell, or NaN when it needs the full check.
 
     Empty, missing, not-applicable and yes/no cells, text that is no number
     and numbers the column's convention cannot settle all need it.
@@ -214,7 +213,7 @@ def _plain_number(cell: object, convention: Convention) -> float:
 
 
 class _Checker:
-    """Combines the per-value answers of each value column for every row."""
+    """Combine the per-value results of each value column for every row."""
 
     def __init__(
         self,
@@ -334,7 +333,7 @@ class _Checker:
         )
 
     def _zero_is_kept(self, values, index, years) -> np.ndarray | bool:
-        """Whether each zero stays a value: the area existed and zero is no gap."""
+        """Check that each zero stays a value: the area existed and 0 is no gap."""
         zero = values == 0
         if not zero.any():
             return True
@@ -363,7 +362,7 @@ class _Checker:
         return lowest, minimum, maximum
 
     def _same_unit(self, index: np.ndarray) -> np.ndarray | bool:
-        """Whether each row's unit cell is empty or the indicator's own unit."""
+        """Check that each row's unit cell is empty or the indicator's own unit."""
         if self.units is None:
             return True
         table = np.zeros((len(self.units.values), max(len(self.indicators), 1)), bool)
@@ -373,7 +372,7 @@ class _Checker:
         return table[self.units.numbers, index]
 
     def _disaggregation_texts(self, column: Column) -> tuple[np.ndarray, np.ndarray]:
-        """The disaggregation text of each row's value in ``column``, and its number."""
+        """Return the disaggregation text of each row's value, and its number."""
         texts = []
         for pairs in self.disaggregations.values:
             if column.category is not None:
@@ -427,7 +426,7 @@ class _Checker:
         )
 
     def _has_distinct_keys(self, positions: np.ndarray) -> bool:
-        """Whether no two records of the plain rows share a key.
+        """Check that no two records of the plain rows share a key.
 
         Returns False, so that the rows are accepted one by one, when the
         key numbers would not fit in 63 bits.

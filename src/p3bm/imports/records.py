@@ -84,7 +84,7 @@ def parse_disaggregation(text: str) -> dict[str, str]:
 
 
 def unit_text(cell: object) -> str | None:
-    """The unit written in a cell, or None for an empty cell."""
+    """Return the unit written in a cell, or None for an empty cell."""
     return str(cell).strip() if cell is not None and str(cell).strip() else None
 
 
@@ -198,7 +198,7 @@ class RowReader:
             yield numbers[position], rows[position]
 
     def column_cells(self, index: int) -> list[object]:
-        """The cells of one column in every data row, None where a row is shorter."""
+        """Return the cells of one column in every data row, None past a row's end."""
         cells = self._columns.get(index)
         if cells is None:
             rows = islice(self.table.rows, self.layout.header_row + 1, None)
@@ -374,7 +374,7 @@ class RowReader:
         return self.disaggregation_of([self._cell(row, column) for column in columns])
 
     def disaggregation_of(self, cells: Sequence[object]) -> dict[str, str]:
-        """The categories named by the cells of the disaggregation columns."""
+        """Return the categories named by the cells of the disaggregation columns."""
         pairs = {}
         for column, cell in zip(self._disaggregation_columns, cells, strict=True):
             if cell is not None and str(cell).strip():
@@ -386,10 +386,10 @@ class RowReader:
     def unknown_categories(
         self, cells: Sequence[object]
     ) -> list[tuple[Column, object]]:
-        """The cells that name no category of a dimension whose categories are fixed.
+        """Find the cells that name no category of a dimension with fixed categories.
 
-        Sex and urban/rural have a few known categories; any other word there
-        is a typo or a shifted column, never a new category.
+        Sex and urban/rural have a few known categories. Any other word there is
+        a typo or a shifted column rather than a new category.
         """
         found = []
         for column, cell in zip(self._disaggregation_columns, cells, strict=True):
@@ -434,7 +434,7 @@ class RowReader:
     def resolve_area(self, cells: tuple) -> tuple[Area | None, tuple[Finding, ...]]:
         """Resolve the area cells of a row, in the order of ``area_indices``.
 
-        At least one cell must be filled. The resolver caches its answers,
+        At least one cell must be filled. The resolver caches its results,
         and the first few unknown names get suggestions, so rows must be
         resolved in file order.
         """

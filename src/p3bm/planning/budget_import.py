@@ -492,8 +492,8 @@ class _TableReader:
         given_year: int | None = None,
     ):
         self.importer = importer
-        # Only a year the user gave is worth a warning when rows differ; one
-        # read from the table's title is a default for rows without a year.
+        # Rows that differ from a year the user gave get a warning. A year read
+        # from the table's title is only a default for rows without a year.
         self.given_year = given_year
         self.context: CheckContext = importer.context
         self.table = table

@@ -160,22 +160,22 @@ class Database:
     def upgrade(self) -> None:
         """Create the schema or bring it to the newest migration.
 
-        Raises ConfigurationError for a database that holds another
+        Raises ConfigurationError for a database that contains another
         application's tables, which P3BM must not write into.
         """
         with self.begin() as connection:
             tables = set(sa.inspect(connection).get_table_names())
             if tables and "alembic_version" not in tables:
-                shown = ", ".join(sorted(tables)[:3]) + (
+                names = ", ".join(sorted(tables)[:3]) + (
                     ", ..." if len(tables) > 3 else ""
                 )
                 raise ConfigurationError(
-                    f"The database {self.display_url} holds tables of another "
-                    f"application ({shown}).",
+                    f"The database {self.display_url} contains tables of another "
+                    f"application ({names}).",
                     hint="Give P3BM a new file or an empty database with --db.",
                     indonesian=(
                         f"Basis data {self.display_url} berisi tabel aplikasi lain "
-                        f"({shown}).",
+                        f"({names}).",
                         "Beri P3BM berkas baru atau basis data kosong dengan --db.",
                     ),
                 )

@@ -264,8 +264,8 @@ async def import_upload(
     """Import an uploaded CSV, XLSX or BPS file; nothing is written if any row fails."""
     found = require_user(user)
     name, data = await read_upload(file, "upload.csv")
-    # Checking a large file takes seconds; a worker thread keeps the server
-    # answering meanwhile.
+    # Checking a large file takes seconds, so it runs in a worker thread and
+    # the server keeps serving other requests meanwhile.
     report, results = await run_in_threadpool(
         upload_file, request.app, found, name, data, lang, dry_run
     )
