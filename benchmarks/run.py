@@ -3,6 +3,7 @@
 Usage::
 
     .venv/bin/python benchmarks/run.py [--quick] [--backend sqlite|postgresql|both]
+                                       [--only load|import|completeness ...]
                                        [--repeats N] [--output FILE.json]
 
 Three benchmarks run on each chosen backend:
@@ -13,7 +14,8 @@ Three benchmarks run on each chosen backend:
 - ``import``: ``Importer.import_file`` on a generated long-layout CSV of
   village values (first import, re-import of the same file, and import with
   1 % of the values changed), against pandas ``read_csv`` plus ``to_sql`` of
-  the same file;
+  the same file, and beside pandas appending the same rows to the
+  observation table of another fresh database;
 - ``completeness``: ``compute_completeness`` for Kota Bekasi in a city
   database and for Kota Bekasi and Jawa Barat in a province database, against
   the same counts from one pandas groupby over ``read_sql``.
@@ -74,6 +76,7 @@ POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 BACKENDS = ("sqlite", "postgresql")
+BENCHMARKS = ("load", "import", "completeness")
 WILAYAH_FILES = ("provinces", "regencies", "districts", "villages")
 IMPORT_YEARS = range(2015, 2025)
 COMPLETENESS_YEARS = (2022, 2023, 2024)
@@ -268,6 +271,40 @@ def case_import_pandas(params: dict) -> dict:
     return figures
 
 
+def case_import_pandas_table(params: dict) -> dict:
+    """Append the file's rows to P3BM's own observation table with pandas.
+
+    The table keeps its unique key, index and foreign keys; pandas fills the
+    other required columns with constants and writes no history.
+    """
+    db = open_database(params["url"])
+
+    def load() -> dict:
+        frame = read_observation_csv(Path(params["file"])).rename(
+            columns={
+                "kode_wilayah": "area_code",
+                "indikator": "indicator_code",
+                "tahun": "year",
+                "nilai": "value",
+            }
+        )
+        frame = frame.assign(
+            disaggregation="",
+            source="",
+            status="verified",
+            is_derived=False,
+            version=1,
+            updated_at=pd.Timestamp.now(tz="UTC"),
+            updated_by="pandas",
+        )
+        frame.to_sql("observation", db.engine, index=False, if_exists="append")
+        return {"rows": len(frame)}
+
+    figures = measure(load)
+    db.dispose()
+    return figures
+
+
 def case_prepare_completeness(params: dict) -> dict:
     """Load a region and store generated values for each of its areas."""
     case_prepare(params)
@@ -381,6 +418,7 @@ CASES: dict[str, Callable[[dict], dict]] = {
     "load_pandas": case_load_pandas,
     "import": case_import,
     "import_pandas": case_import_pandas,
+    "import_pandas_table": case_import_pandas_table,
     "prepare_completeness": case_prepare_completeness,
     "completeness": case_completeness,
     "completeness_pandas": case_completeness_pandas,
@@ -623,6 +661,12 @@ def bench_import(
                 "method": method,
             }
             add(f"pandas_{method or 'default'}", run_case("import_pandas", params))
+        # The same rows into P3BM's observation table of another fresh
+        # database, with its key, index and foreign keys, for comparison.
+        url = space.new_database(backend)
+        run_case("prepare", {"url": url, "region": region})
+        params = {"url": url, "file": str(original)}
+        add("same_table_pandas", run_case("import_pandas_table", params))
     return {name: median_of(found) for name, found in runs.items()} | {
         "file_mb": round(original.stat().st_size / 2**20, 1)
     }
@@ -753,6 +797,8 @@ def print_import(backend: str, figures: dict) -> None:
     for other in sorted(k for k in figures if k.startswith("pandas_")):
         run = figures[other]
         print(f"  {other}: {run['seconds']:.3f} s, {run['peak_rss_mb']:.0f} MB")
+    label = "first import (same_table_pandas as baseline)"
+    print_row(label, figures["p3bm_first"], figures["same_table_pandas"])
 
 
 def print_completeness(backend: str, figures: dict) -> None:
@@ -792,6 +838,13 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         help="runs of each step; the median is reported (default: 3)",
     )
     parser.add_argument(
+        "--only",
+        choices=BENCHMARKS,
+        action="append",
+        help="run only this benchmark; may be given more than once "
+        "(default: all of them)",
+    )
+    parser.add_argument(
         "--output", type=Path, help="write the raw figures to this JSON file"
     )
     parser.add_argument("--case", help=argparse.SUPPRESS)
@@ -799,23 +852,30 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def run_benchmarks(backends: tuple[str, ...], sizes: dict, repeats: int) -> dict:
-    """Run every benchmark on every backend and print the figures as they come."""
+def run_benchmarks(
+    backends: tuple[str, ...],
+    sizes: dict,
+    repeats: int,
+    chosen: tuple[str, ...] = BENCHMARKS,
+) -> dict:
+    """Run the chosen benchmarks on every backend and print figures as they come."""
     results: dict = {"sizes": sizes, "repeats": repeats, "backends": {}}
     with workspace() as space:
         for backend in backends:
-            figures = {
-                "load": bench_load(space, backend, sizes["region"], repeats),
-            }
-            print_load(backend, figures["load"])
-            figures["import"] = bench_import(
-                space, backend, sizes["region"], sizes["observations"], repeats
-            )
-            print_import(backend, figures["import"])
-            figures["completeness"] = bench_completeness(
-                space, backend, COMPLETENESS_YEARS, max(repeats, 5)
-            )
-            print_completeness(backend, figures["completeness"])
+            figures = {}
+            if "load" in chosen:
+                figures["load"] = bench_load(space, backend, sizes["region"], repeats)
+                print_load(backend, figures["load"])
+            if "import" in chosen:
+                figures["import"] = bench_import(
+                    space, backend, sizes["region"], sizes["observations"], repeats
+                )
+                print_import(backend, figures["import"])
+            if "completeness" in chosen:
+                figures["completeness"] = bench_completeness(
+                    space, backend, COMPLETENESS_YEARS, max(repeats, 5)
+                )
+                print_completeness(backend, figures["completeness"])
             results["backends"][backend] = figures
     return results
 
@@ -834,7 +894,8 @@ def main(argv: list[str] | None = None) -> int:
     sizes = QUICK_SIZES if arguments.quick else FULL_SIZES
     facts = machine(backends, POSTGRES_URL)
     print("Machine: " + ", ".join(f"{key} {value}" for key, value in facts.items()))
-    results = run_benchmarks(backends, sizes, arguments.repeats)
+    chosen = tuple(arguments.only) if arguments.only else BENCHMARKS
+    results = run_benchmarks(backends, sizes, arguments.repeats, chosen)
     results["machine"] = facts
     options = sys.argv[1:] if argv is None else argv
     results["command"] = " ".join([".venv/bin/python", "benchmarks/run.py", *options])

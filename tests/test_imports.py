@@ -211,6 +211,24 @@ def test_reimport_changes_nothing(db):
     assert [change.action for change in history] == ["insert"]
 
 
+def test_first_import_stamps_values_as_their_history(db):
+    path = sample_file("statistik/odj_garis_kemiskinan_kabkota_jabar_2018_2020.csv")
+    report = run_import(db, path)
+
+    # Compared as stored, so a timestamp written in another form would show.
+    same_stamp = sa.text(
+        "SELECT COUNT(*) FROM observation o JOIN observation_change c "
+        "ON c.observation_id = o.id AND c.action = 'insert' "
+        "WHERE o.updated_at = c.changed_at AND o.updated_by = c.changed_by "
+        "AND o.import_id = c.import_id"
+    )
+    with db.connect() as connection:
+        matching = connection.execute(same_stamp).scalar_one()
+        (stamp,) = {v.updated_at for v in query_values(connection)}
+    assert report.added == matching == 81
+    assert stamp.year >= 2026
+
+
 def test_changed_value_keeps_history(db, data_file):
     first = data_file("p0.csv", "kode;tahun;P0\n32.75;2021;4,74\n")
     run_import(db, first)

@@ -150,7 +150,12 @@ def _row_areas(reader: RowReader, count: int) -> _RowPart | None:
         part = _numbered(list(zip(*map(reader.column_cells, indices), strict=True)))
     if len(part.values) > CACHE_SIZE:
         return None
-    part.values = [_plain_area(reader, cells) for cells in part.values]
+    # A lone code column holding exact codes needs no resolver: such a cell
+    # gives its area without any finding.
+    exact = reader.index.by_code_map if reader.has_codes_only else {}
+    part.values = [
+        exact.get(cells[0]) or _plain_area(reader, cells) for cells in part.values
+    ]
     return part
 
 

@@ -446,6 +446,11 @@ class RowReader:
         return self.resolver.resolve(code_cells, name_cells)
 
     @property
+    def has_codes_only(self) -> bool:
+        """Whether a single code column, without names, gives each row's area."""
+        return len(self._code_columns) == 1 and not self._name_columns
+
+    @property
     def area_indices(self) -> list[int]:
         """Column indices of the area cells: the code columns, then the names."""
         return self._area_indices
