@@ -44,9 +44,9 @@ _DIRECT_COLUMNS = (
     "updated_by",
     "import_id",
 )
-# The order of the observation table's unique key, in a NewValue's fields:
-# area, year, indicator, disaggregation and source.
-_KEY = operator.itemgetter(1, 2, 0, 3, 4)
+# The order of the observation table's unique key, which is a NewValue's
+# own: indicator, area, year, disaggregation and source.
+_KEY = operator.itemgetter(0, 1, 2, 3, 4)
 # Serialises concurrent imports on PostgreSQL, so that two imports of the
 # same key cannot both insert it.
 _IMPORT_LOCK_ID = 0x50334D01
@@ -291,7 +291,7 @@ def _insert_new(connection: Connection, params: dict, now: datetime) -> int:
         "SELECT s.indicator_code, s.area_code, s.year, s.disaggregation, s.source, "
         "s.value, :status, s.is_derived, 1, :now, :user, :import_id "
         f"FROM {_STAGE} s WHERE NOT EXISTS (SELECT 1 FROM observation o WHERE {_JOIN}) "
-        "ORDER BY s.area_code, s.year, s.indicator_code, s.disaggregation, s.source"
+        "ORDER BY s.indicator_code, s.area_code, s.year, s.disaggregation, s.source"
     ).bindparams(*_timestamp_params(now=now))
     return connection.execute(insert, params).rowcount
 

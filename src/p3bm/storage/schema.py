@@ -131,15 +131,15 @@ observation = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_by", sa.String(100), nullable=False),
     sa.Column("import_id", sa.Integer, sa.ForeignKey("import_run.id")),
-    # Area and year lead the key, so it also serves lookups by area and year.
     sa.UniqueConstraint(
+        "indicator_code",
         "area_code",
         "year",
-        "indicator_code",
         "disaggregation",
         "source",
         name="uq_observation_key",
     ),
+    sa.Index("ix_observation_area_year", "area_code", "year"),
     sa.Index("ix_observation_indicator_year", "indicator_code", "year"),
 )
 
