@@ -274,8 +274,8 @@ def case_import_pandas(params: dict) -> dict:
 def case_import_pandas_table(params: dict) -> dict:
     """Append the file's rows to P3BM's own observation table with pandas.
 
-    The table keeps its unique key, index and foreign keys; pandas fills the
-    other required columns with constants and writes no history.
+    The table keeps its unique key, indexes and foreign keys. pandas fills
+    the other required columns with constants and writes no history.
     """
     db = open_database(params["url"])
 
@@ -662,7 +662,7 @@ def bench_import(
             }
             add(f"pandas_{method or 'default'}", run_case("import_pandas", params))
         # The same rows into P3BM's observation table of another fresh
-        # database, with its key, index and foreign keys, for comparison.
+        # database, with its key, indexes and foreign keys, for comparison.
         url = space.new_database(backend)
         run_case("prepare", {"url": url, "region": region})
         params = {"url": url, "file": str(original)}

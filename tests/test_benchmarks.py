@@ -88,6 +88,7 @@ def test_changed_file_differs_in_one_percent(tmp_path):
         ("p3bm_changed", "changed", 3),
         ("p3bm_changed", "unchanged", 297),
         ("pandas_default", "rows", 300),
+        ("same_table_pandas", "rows", 300),
     ],
 )
 def test_import_benchmark_counts(import_figures, step, count, expected):
@@ -125,3 +126,14 @@ def test_pandas_area_frame_matches_load_rows():
         .itertuples(index=False, name=None)
     ]
     assert sorted(rows) == sorted(bench.bundled_areas("32.75"))
+
+
+def test_only_option_chooses_benchmarks():
+    arguments = bench.parse_arguments(["--only", "import", "--only", "load"])
+    assert arguments.only == ["import", "load"]
+
+
+def test_only_option_rejects_unknown_benchmark(capsys):
+    with pytest.raises(SystemExit):
+        bench.parse_arguments(["--only", "server"])
+    assert "invalid choice: 'server'" in capsys.readouterr().err

@@ -207,9 +207,9 @@ def _insert_all(
 ) -> int:
     """Insert every value straight into the observation table; return how many.
 
-    Only for values of which no key is stored. Rows in key order reach the
-    unique key's pages in turn, which on SQLite halves the time of inserting
-    a million rows; a staging table would double the rows written.
+    Only for values of which no key is stored. Rows in key order fill the
+    unique key's pages one after another. A staging table would write every
+    row twice.
     """
     # Turned into the stored form once here, not once per row by the driver.
     stamp_type = observation.c.updated_at.type.dialect_impl(connection.dialect)

@@ -46,8 +46,8 @@ def insert_rows(
 
 
 # SQLite's page cache during a large write, in KiB (a negative cache_size).
-# With the default 2 MB, inserting a million observations spilled index pages
-# to disk again and again; the cache grows only as far as it is used.
+# With the default 2 MB, a million observations pushed index pages out of the
+# cache again and again. SQLite allocates the cache only as pages fill it.
 _LARGE_CACHE_KIB = 256 * 1024
 
 
