@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import socket
 import threading
@@ -208,6 +209,54 @@ def test_security_headers_on_every_response(db, writable_server, path):
     assert "frame-ancestors 'none'" in policy
     assert "object-src 'none'" in policy
     assert "form-action 'self'" in policy
+
+
+def test_security_headers_on_unexpected_error(db):
+    from p3bm.settings import load_settings
+    from p3bm.web import create_app
+
+    app = create_app(load_settings(database_url=db.url), db)
+
+    @app.get("/rusak")
+    def broken():
+        raise RuntimeError("a bug in a handler")
+
+    async def fetch() -> httpx.Response:
+        # Starlette sends the 500 response, then raises the error again for
+        # the server to log; the transport keeps the response instead.
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://p3bm.test"
+        ) as client:
+            return await client.get("/rusak")
+
+    response = asyncio.run(fetch())
+
+    assert response.status_code == 500
+    for name, value in EXPECTED_HEADERS.items():
+        assert response.headers.get(name) == value, name
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize("path", ["/masuk", "/api/v1/health", "/api/openapi.json"])
+def test_head_returns_get_headers(db, writable_server, path):
+    with httpx.Client(base_url=writable_server, timeout=60) as client:
+        got = client.get(path)
+        head = client.head(path)
+
+    assert got.status_code == 200
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers["x-frame-options"] == "DENY"
+
+
+def test_head_of_missing_page_is_404(db, writable_server):
+    with httpx.Client(base_url=writable_server, timeout=60) as client:
+        head = client.head("/tidak-ada")
+
+    assert head.status_code == 404
+    assert head.content == b""
 
 
 # Request size limit

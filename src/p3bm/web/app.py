@@ -6,7 +6,8 @@ error carries.
 
 Every response carries security headers (``SECURITY_HEADERS``), and a request
 whose body is larger than ``MAX_REQUEST_BYTES`` gets a 413 response before
-its body is read, or as soon as a chunked body passes the limit.
+its body is read, or as soon as a chunked body passes the limit. A HEAD
+request is answered as the GET of the same path, without the body.
 """
 
 from __future__ import annotations
@@ -124,8 +125,8 @@ def _content_length(scope: Scope) -> int:
 class SecurityHeaders:
     """ASGI middleware adding ``SECURITY_HEADERS`` to every HTTP response.
 
-    NOTE: Starlette runs the handler of unexpected errors (500) outside all
-    added middleware, so those responses go out without these headers.
+    Starlette runs the handler of unexpected errors (500) outside all added
+    middleware, so that handler adds the headers itself.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -144,6 +145,23 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class HeadAsGet:
+    """ASGI middleware answering a HEAD request as the GET of the same path.
+
+    The routes declare GET only, so HEAD would get 405. The application sees
+    a GET; the HTTP server, which still holds the original HEAD request,
+    sends the status and headers and leaves the body out.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "HEAD":
+            scope = {**scope, "method": "GET"}
+        await self.app(scope, receive, send)
 
 
 def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
@@ -193,6 +211,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     # session is read, and 413 responses get the security headers too.
     app.add_middleware(RequestSizeLimit)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(HeadAsGet)
 
     from p3bm.web import (
         account_pages,
@@ -316,4 +335,8 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception):
         logger.exception("unexpected error on %s %s", request.method, request.url.path)
-        return _error_response(request, 500, "internal_error", "Internal server error.")
+        response = _error_response(
+            request, 500, "internal_error", "Internal server error."
+        )
+        response.headers.update(SECURITY_HEADERS)
+        return response
