@@ -7,7 +7,7 @@ error carries.
 Every response carries security headers (``SECURITY_HEADERS``), and a request
 whose body is larger than ``MAX_REQUEST_BYTES`` gets a 413 response before
 its body is read, or as soon as a chunked body passes the limit. A HEAD
-request is answered as the GET of the same path, without the body.
+request gets the status and headers of the GET of the same path.
 """
 
 from __future__ import annotations
@@ -148,11 +148,11 @@ class SecurityHeaders:
 
 
 class HeadAsGet:
-    """ASGI middleware answering a HEAD request as the GET of the same path.
+    """ASGI middleware that passes a HEAD request to the routes as a GET.
 
-    The routes declare GET only, so HEAD would get 405. The application sees
-    a GET; the HTTP server, which still holds the original HEAD request,
-    sends the status and headers and leaves the body out.
+    The routes declare GET only, so HEAD would get 405. The HTTP server still
+    holds the original HEAD request, so it sends the status and headers of
+    the GET response and leaves the body out.
     """
 
     def __init__(self, app: ASGIApp) -> None:
