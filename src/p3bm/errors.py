@@ -101,6 +101,13 @@ class SkpdNotFound(P3BMError):
     http_status = 404
 
 
+class BudgetLineNotFound(P3BMError):
+    """No budget line has the requested id."""
+
+    code = "budget_line_not_found"
+    http_status = 404
+
+
 class CatalogueError(P3BMError):
     code = "invalid_catalogue"
 

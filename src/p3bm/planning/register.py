@@ -19,7 +19,12 @@ from sqlalchemy.engine import Connection
 
 from p3bm.areas import codes
 from p3bm.areas.registry import Area, home_region, list_areas
-from p3bm.errors import ConflictError, P3BMError, PermissionDenied, WorkflowError
+from p3bm.errors import (
+    BudgetLineNotFound,
+    ConflictError,
+    PermissionDenied,
+    WorkflowError,
+)
 from p3bm.i18n import in_language
 from p3bm.observations import utc_now
 from p3bm.planning import nomenclature as nom
@@ -45,13 +50,6 @@ from p3bm.users import User
 REVIEWER_ROLES = ("admin", "analyst")
 # Rupiah below which two amounts count as equal, to absorb float rounding.
 RUPIAH_TOLERANCE = 0.5
-
-
-class BudgetLineNotFound(P3BMError):
-    """No budget line has the requested id."""
-
-    code = "budget_line_not_found"
-    http_status = 404
 
 
 @dataclass(frozen=True)
