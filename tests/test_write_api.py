@@ -211,6 +211,18 @@ def test_delete_keeps_history(db, writable_server, tokens):
     assert listed.json()[1]["changed_by"] == "dinkes1"
 
 
+def test_delete_by_bps_code(db, writable_server, tokens):
+    with api_client(writable_server, tokens["analyst"]) as client:
+        client.put("/api/v1/observations", json=item("P0", "32.75", 4.5))
+        response = client.delete(
+            "/api/v1/observations",
+            params={"indicator": "P0", "area": "3275", "year": YEAR, "reason": "x"},
+        )
+
+    assert response.status_code == 204
+    assert stored(db, "P0", "32.75") is None
+
+
 def test_delete_other_skpd_forbidden(db, writable_server, tokens):
     with api_client(writable_server, tokens["analyst"]) as client:
         client.put("/api/v1/observations", json=item("P0", "32.75", 4.5))
