@@ -1,5 +1,6 @@
 import csv
 
+import openpyxl
 import pytest
 import sqlalchemy as sa
 
@@ -245,6 +246,7 @@ def test_changed_value_keeps_history(db, data_file):
     assert change.changed_by == "tester"
     assert change.reason == "revisi BPS"
     assert change.changed_at is not None
+    assert change.to_dict()["changed_at"].endswith("+00:00")
 
 
 def test_indonesia_2021_semicolon_file(db):
@@ -394,6 +396,69 @@ def test_conflicting_duplicates_rejected(db, data_file):
     report = run_import(db, path)
     assert [(p.row, p.code) for p in report.errors] == [(3, "conflicting_duplicate")]
     assert [(p.row, p.code) for p in report.warnings] == [(4, "repeated_duplicate")]
+
+
+def two_sheet_workbook(path, first_rows, second_rows):
+    workbook = openpyxl.Workbook()
+    first = workbook.active
+    first.title = "A"
+    second = workbook.create_sheet("B")
+    for sheet, rows in ((first, first_rows), (second, second_rows)):
+        sheet.append(["kode", "tahun", "P0"])
+        for row in rows:
+            sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+def test_key_repeated_on_two_sheets_imported_once(db, tmp_path):
+    path = two_sheet_workbook(
+        tmp_path / "dua.xlsx",
+        [["32.75", 2021, 4.74], ["32.75", 2022, 4.5]],
+        [["32.75", 2022, 4.5], ["32.75", 2023, 4.2]],
+    )
+
+    report = run_import(db, path)
+    again = run_import(db, path)
+
+    assert report.outcome == "written"
+    assert report.added == 3
+    assert [(p.sheet, p.row, p.code) for p in report.warnings] == [
+        ("B", 2, "repeated_duplicate")
+    ]
+    assert report.warnings[0].params["other_row"] == "3 (A)"
+    assert (again.added, again.changed, again.unchanged) == (0, 0, 3)
+
+
+def test_key_conflicting_on_two_sheets_rejected(db, tmp_path):
+    path = two_sheet_workbook(
+        tmp_path / "dua.xlsx",
+        [["32.75", 2021, 4.74]],
+        [["32.75", 2021, 5.1], ["32.75", 2023, 4.2]],
+    )
+
+    report = run_import(db, path)
+
+    assert report.outcome == "rejected"
+    assert [(p.sheet, p.row, p.code) for p in report.errors] == [
+        ("B", 2, "conflicting_duplicate")
+    ]
+    assert stored(db, "P0", "32.75", 2021) == []
+    assert stored(db, "P0", "32.75", 2023) == []
+
+
+def test_key_conflicting_on_two_sheets_skipped(db, tmp_path):
+    path = two_sheet_workbook(
+        tmp_path / "dua.xlsx",
+        [["32.75", 2021, 4.74]],
+        [["32.75", 2021, 5.1], ["32.75", 2023, 4.2]],
+    )
+
+    report = run_import(db, path, skip_invalid=True, rejected_dir=tmp_path)
+
+    assert (report.outcome, report.added, report.rejected_rows) == ("written", 2, 1)
+    assert stored(db, "P0", "32.75", 2021) == pytest.approx(4.74)
+    assert stored(db, "P0", "32.75", 2023) == pytest.approx(4.2)
 
 
 def test_not_applicable_is_stored_as_null(db, data_file):

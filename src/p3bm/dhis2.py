@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from p3bm.areas import registry as area_registry
 from p3bm.entry import Entry, EntryResult
-from p3bm.observations import query_values
+from p3bm.observations import as_utc, query_values
 
 MAX_VALUES = 5000
 _YEAR = re.compile(r"^\d{4}$")
@@ -146,7 +146,7 @@ def export(
             value=_value_text(s.value),
             categoryOptionCombo=_SEX_OUT.get(s.disaggregation),
             storedBy=s.updated_by,
-            lastUpdated=s.updated_at.isoformat(),
+            lastUpdated=as_utc(s.updated_at).isoformat(),
         )
         for s in stored
         if not s.disaggregation or s.disaggregation in _SEX_OUT

@@ -9,6 +9,7 @@ with who, when, why, through which channel and from which file.
 from __future__ import annotations
 
 import hashlib
+import logging
 import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,11 +20,14 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from p3bm.errors import ConflictError
 from p3bm.storage import bulk
 from p3bm.storage.database import Database
 from p3bm.storage.schema import import_run, observation, observation_change
 
 STATUSES = ("draft", "submitted", "returned", "verified", "published")
+# Statuses whose values change only with a reason, which the history keeps.
+LOCKED_STATUSES = ("verified", "published")
 CHANNELS = ("file", "form", "api", "cli", "system")
 _STAGE = "p3bm_stage"
 _CHANGED = "p3bm_changed"
@@ -47,6 +51,7 @@ _DIRECT_COLUMNS = (
 # The order of the observation table's unique key, which is a NewValue's
 # own: indicator, area, year, disaggregation and source.
 _KEY = operator.itemgetter(0, 1, 2, 3, 4)
+logger = logging.getLogger(__name__)
 # Serialises concurrent imports on PostgreSQL, so that two imports of the
 # same key cannot both insert it.
 _IMPORT_LOCK_ID = 0x50334D01
@@ -123,12 +128,17 @@ def write_values(
     file_digest: str | None = None,
     options: dict | None = None,
     dry_run: bool = False,
+    keep_locked: bool = False,
 ) -> WriteResult:
     """Insert new values and change differing ones in one transaction.
 
     Unchanged values are left alone, so writing the same values twice changes
     nothing. Returns the import's id and counts. A dry run does the same work
     and rolls it back, so its counts are those a real run would give.
+
+    With ``keep_locked``, raises ConflictError and writes nothing when a
+    value would change a stored verified or published one. Callers check
+    that before, row by row; this catches a value locked in between.
     """
     now = utc_now()
     with db.begin() as connection:
@@ -164,9 +174,11 @@ def write_values(
         last_id = connection.execute(sa.select(sa.func.max(observation.c.id))).scalar()
         with bulk.large_cache(connection):
             if _has_stored_keys(connection, values):
-                changed, added = _merge(connection, values, params, now)
+                changed, added = _merge(connection, values, params, now, keep_locked)
             else:
-                changed, added = 0, _insert_all(connection, values, params, now)
+                changed, added = _insert_unless_stored(
+                    connection, values, params, now, keep_locked
+                )
             _insert_history(connection, params, now, last_id or 0, added)
         connection.execute(
             import_run.update()
@@ -226,8 +238,37 @@ def _insert_all(
     return len(values)
 
 
+def _insert_unless_stored(
+    connection: Connection,
+    values: Sequence[NewValue],
+    params: dict,
+    now: datetime,
+    keep_locked: bool,
+) -> tuple[int, int]:
+    """Insert values of which no key was stored; merge them if one is now.
+
+    Returns the numbers of changed and added values. On SQLite the import
+    run's insert already holds the database's write lock, so no other writer
+    can store a key in between. On PostgreSQL a web or API entry can, and
+    the insert then fails on the unique key; a savepoint undoes it, and the
+    merge compares the values with what is stored now.
+    """
+    if connection.dialect.name != "postgresql":
+        return 0, _insert_all(connection, values, params, now)
+    try:
+        with connection.begin_nested():
+            return 0, _insert_all(connection, values, params, now)
+    except connection.dialect.loaded_dbapi.IntegrityError as exc:
+        logger.info("a key was stored during the import, merging instead: %s", exc)
+    return _merge(connection, values, params, now, keep_locked)
+
+
 def _merge(
-    connection: Connection, values: Sequence[NewValue], params: dict, now: datetime
+    connection: Connection,
+    values: Sequence[NewValue],
+    params: dict,
+    now: datetime,
+    keep_locked: bool,
 ) -> tuple[int, int]:
     """Change differing stored values and insert the new ones, through a stage.
 
@@ -237,10 +278,32 @@ def _merge(
     bulk.insert_rows(connection, _STAGE, [name for name, _ in _STAGE_COLUMNS], values)
     if connection.dialect.name == "postgresql":
         bulk.analyze(connection, _STAGE)
+    if keep_locked and _changes_locked_values(connection):
+        raise ConflictError(
+            "Another user verified or published some of these values while the "
+            "file was checked, so nothing was written.",
+            hint="Import the file again to see which values are locked.",
+            indonesian=(
+                "Pengguna lain memverifikasi atau menerbitkan sebagian nilai ini "
+                "selama berkas diperiksa, jadi tidak ada yang ditulis.",
+                "Impor lagi berkas itu untuk melihat nilai mana yang terkunci.",
+            ),
+        )
     changed = _apply_changes(connection, params, now)
     added = _insert_new(connection, params, now)
     connection.execute(sa.text(f"DROP TABLE {_STAGE}"))
     return changed, added
+
+
+def _changes_locked_values(connection: Connection) -> bool:
+    """Check whether a staged value differs from a stored locked one."""
+    differs = _differs(connection, "o.value", "s.value")
+    locked = ", ".join(f"'{status}'" for status in LOCKED_STATUSES)
+    query = sa.text(
+        f"SELECT 1 FROM {_STAGE} s JOIN observation o ON {_JOIN} "
+        f"WHERE o.status IN ({locked}) AND {differs} LIMIT 1"
+    )
+    return connection.execute(query).first() is not None
 
 
 def _apply_changes(connection: Connection, params: dict, now: datetime) -> int:
@@ -427,8 +490,17 @@ class Change:
 
     def to_dict(self) -> dict[str, object]:
         data = dict(self.__dict__)
-        data["changed_at"] = self.changed_at.isoformat()
+        data["changed_at"] = as_utc(self.changed_at).isoformat()
         return data
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Mark a stored time as UTC.
+
+    Times are written in UTC. SQLite gives them back without a zone and
+    PostgreSQL with one, so both engines print the same text.
+    """
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def value_history(

@@ -180,6 +180,9 @@ class Importer:
         rejected: list[tuple[RawTable, int, list[object], list[Problem]]] = []
         layouts: list[str] = []
         failures: list[InputFileError] = []
+        # The records of the sheets read so far, by key, to find a key that
+        # two sheets of a workbook both give.
+        earlier: dict[tuple, Record] = {}
         for table in tables:
             try:
                 layout = detect_layout(table, self.catalogue, self.index, options)
@@ -190,7 +193,9 @@ class Importer:
             self._note_layout(layout, report)
             reader = RowReader(layout, self.catalogue, self.index, report)
             plain = check_plain_rows(reader) if self.checks_plain_rows else None
-            records.extend(reader.read(plain))
+            reader.read(plain)
+            reader.drop_keys_of_earlier_sheets(earlier)
+            records.extend(reader.records)
             rows_by_number = dict(zip(table.row_numbers, table.rows, strict=True))
             for number, problems in reader.rejected_rows.items():
                 rejected.append((table, number, rows_by_number[number], problems))
@@ -273,6 +278,7 @@ class Importer:
             file_digest=file_sha256(path),
             options=options.as_record(),
             dry_run=options.dry_run,
+            keep_locked=options.reason is None,
         )
         report.added, report.changed = result.added, result.changed
         report.unchanged = result.unchanged

@@ -630,29 +630,50 @@ class RowReader:
             if earlier is None:
                 self._seen[key] = record
                 self.records.append(record)
-            elif earlier.value == record.value:
-                self._problem(
-                    "repeated_duplicate",
-                    record.row,
-                    None,
-                    record.value,
-                    other_row=earlier.row,
-                )
             else:
-                self._problem(
-                    "conflicting_duplicate",
-                    record.row,
-                    None,
-                    record.value,
-                    indicator=record.indicator,
-                    area=record.area,
-                    year=record.year,
-                    disaggregation=f" ({record.disaggregation})"
-                    if record.disaggregation
-                    else "",
-                    other=earlier.value,
-                    other_row=earlier.row,
-                )
+                self._report_duplicate(record, earlier, earlier.row)
+
+    def drop_keys_of_earlier_sheets(self, earlier: dict[tuple, Record]) -> None:
+        """Drop the records whose key an earlier sheet of the file already gave.
+
+        Each one gets the warning or the error of a duplicate within a sheet.
+        The records kept are then added to ``earlier``, which is keyed like
+        ``Record.key``.
+        """
+        if earlier:
+            kept = []
+            for record in self.records:
+                first = earlier.get(record.key)
+                if first is None:
+                    kept.append(record)
+                else:
+                    self._report_duplicate(
+                        record, first, f"{first.row} ({first.sheet})"
+                    )
+            self.records = kept
+            self._drop_rejected()
+        earlier.update((record.key, record) for record in self.records)
+
+    def _report_duplicate(self, record: Record, earlier: Record, where: object) -> None:
+        if earlier.value == record.value:
+            self._problem(
+                "repeated_duplicate", record.row, None, record.value, other_row=where
+            )
+            return
+        self._problem(
+            "conflicting_duplicate",
+            record.row,
+            None,
+            record.value,
+            indicator=record.indicator,
+            area=record.area,
+            year=record.year,
+            disaggregation=f" ({record.disaggregation})"
+            if record.disaggregation
+            else "",
+            other=earlier.value,
+            other_row=where,
+        )
 
     def _drop_rejected(self) -> None:
         if not self.rejected_rows:

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from p3bm.observations import utc_now
+from p3bm.observations import as_utc, utc_now
 from p3bm.storage.schema import planning_change
 
 ENTITIES = ("nomenclature", "budget_line", "quarterly_report")
@@ -32,7 +32,7 @@ class PlanningChange:
 
     def to_dict(self) -> dict[str, object]:
         data = dict(self.__dict__)
-        data["changed_at"] = self.changed_at.isoformat()
+        data["changed_at"] = as_utc(self.changed_at).isoformat()
         return data
 
 
