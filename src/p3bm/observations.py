@@ -249,9 +249,9 @@ def _insert_unless_stored(
 
     Returns the numbers of changed and added values. On SQLite the import
     run's insert already holds the database's write lock, so no other writer
-    can store a key in between. On PostgreSQL a web or API entry can, and
-    the insert then fails on the unique key; a savepoint undoes it, and the
-    merge compares the values with what is stored now.
+    can store a key in between. On PostgreSQL a web or API entry can, which
+    makes the insert fail on the unique key. A savepoint then undoes the
+    insert, and the merge compares the values with what is stored now.
     """
     if connection.dialect.name != "postgresql":
         return 0, _insert_all(connection, values, params, now)
