@@ -566,6 +566,26 @@ def test_catalogue_has_core_codes(db):
     assert len(sectors) >= 10
 
 
+def test_locked_derived_total_named_as_such(db, data_file):
+    total = data_file("jp.csv", "kode;tahun;JP\n32.75;2020;2590000\n")
+    run_import(db, total, status="verified")
+    by_sex = data_file(
+        "jp-jk.csv",
+        "kode;tahun;jenis_kelamin;JP\n"
+        "32.75;2020;Laki-laki;1300000\n"
+        "32.75;2020;Perempuan;1291000\n",
+    )
+
+    report = run_import(db, by_sex)
+
+    assert report.outcome == "rejected"
+    assert [(p.row, p.code) for p in report.errors] == [(2, "locked_derived_total")]
+    message = report.errors[0].message("en")
+    assert "JP 32.75 2020 summed from its categories, 2591000" in message
+    assert "stored value 2590000," in message
+    assert stored(db, "JP", "32.75", 2020) == 2590000
+
+
 def test_locked_values_need_a_reason(db, data_file):
     first = data_file("p0.csv", "kode;tahun;P0\n32.75;2021;4,74\n")
     run_import(db, first, status="published")

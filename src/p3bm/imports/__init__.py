@@ -162,13 +162,27 @@ class Importer:
             if stored is None or stored[0] == record.value:
                 kept.append(record)
                 continue
+            params = {"status": stored[1], "stored": stored[0]}
+            if record.is_derived:
+                # The row is the first category's, whose own value is not the one
+                # that differs.
+                code = "locked_derived_total"
+                params |= {
+                    "indicator": record.indicator,
+                    "area": record.area,
+                    "year": record.year,
+                    "total": _number_text(record.value),
+                    "stored": _number_text(stored[0]),
+                }
+            else:
+                code = "locked_value"
             report.add(
                 Problem(
-                    "locked_value",
+                    code,
                     path.name,
                     row=record.row,
                     value=record.value,
-                    params={"status": stored[1], "stored": stored[0]},
+                    params=params,
                 )
             )
             report.rejected_rows += 1
@@ -295,6 +309,11 @@ class Importer:
             result.changed,
             result.unchanged,
         )
+
+
+def _number_text(value: float | None) -> str:
+    """Write a value as a person would, without a trailing ``.0``."""
+    return "-" if value is None else f"{value:.15g}"
 
 
 __all__ = ["ImportOptions", "ImportReport", "Importer"]

@@ -155,6 +155,15 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "the stored value {stored} is {status} and locked; give --reason to change "
         "it, and the reason is recorded",
     ),
+    "locked_derived_total": (
+        ERROR,
+        "total {indicator} {area} {year} yang dijumlahkan dari kategorinya, "
+        "{total}, berbeda dari nilai tersimpan {stored} yang sudah {status} dan "
+        "terkunci; beri --reason untuk mengubahnya, dan alasannya dicatat",
+        "the total of {indicator} {area} {year} summed from its categories, "
+        "{total}, differs from the stored value {stored}, which is {status} and "
+        "locked; give --reason to change it, and the reason is recorded",
+    ),
     "repeated_duplicate": (
         WARNING,
         "baris yang sama dengan baris {other_row}; diimpor sekali",
