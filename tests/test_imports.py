@@ -566,7 +566,7 @@ def test_catalogue_has_core_codes(db):
     assert len(sectors) >= 10
 
 
-def test_locked_derived_total_named_as_such(db, data_file):
+def test_locked_derived_total_reported(db, data_file):
     total = data_file("jp.csv", "kode;tahun;JP\n32.75;2020;2590000\n")
     run_import(db, total, status="verified")
     by_sex = data_file(

@@ -30,7 +30,7 @@ def import_runs(db) -> int:
         ).scalar_one()
 
 
-def test_locked_value_changed_in_between_writes_nothing(db):
+def test_value_locked_meanwhile_writes_nothing(db):
     write(db, [NewValue("P0", "32.75", YEAR, "", "", 4.74)])
     runs = import_runs(db)
 

@@ -22,7 +22,7 @@ from p3bm.catalogue import LARGEST_VALUE, Catalogue, Indicator
 from p3bm.errors import AreaNotFound, WorkflowError
 from p3bm.imports.numbers import MISSING, NOT_APPLICABLE, parse_number
 from p3bm.imports.records import disaggregation_problem
-from p3bm.observations import utc_now
+from p3bm.observations import LOCKED_STATUSES, utc_now
 from p3bm.permissions import check_write, write_refusal
 from p3bm.rules.engine import Candidate, RuleSet
 from p3bm.storage import bulk
@@ -35,7 +35,6 @@ from p3bm.storage.schema import (
 )
 from p3bm.users import User
 
-LOCKED_STATUSES = ("verified", "published")
 REVIEW_ONLY_STATUSES = ("submitted",)
 # Submissions to which an SKPD adds no new value until Bappeda returns or
 # reopens them.

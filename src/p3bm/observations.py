@@ -138,7 +138,7 @@ def write_values(
 
     With ``keep_locked``, raises ConflictError and writes nothing when a
     value would change a stored verified or published one. Callers check
-    that before, row by row; this catches a value locked in between.
+    that before, row by row, so this catches only a value locked in between.
     """
     now = utc_now()
     with db.begin() as connection:
@@ -248,7 +248,7 @@ def _insert_unless_stored(
     """Insert values of which no key was stored; merge them if one is now.
 
     Returns the numbers of changed and added values. On SQLite the import
-    run's insert already holds the database's write lock, so no other writer
+    run's insert has already taken the database's write lock, so no writer
     can store a key in between. On PostgreSQL a web or API entry can, which
     makes the insert fail on the unique key. A savepoint then undoes the
     insert, and the merge compares the values with what is stored now.
@@ -259,7 +259,11 @@ def _insert_unless_stored(
         with connection.begin_nested():
             return 0, _insert_all(connection, values, params, now)
     except connection.dialect.loaded_dbapi.IntegrityError as exc:
-        logger.info("a key was stored during the import, merging instead: %s", exc)
+        logger.info(
+            "import %d: a key was stored during the write, merging instead: %s",
+            params["import_id"],
+            exc,
+        )
     return _merge(connection, values, params, now, keep_locked)
 
 
@@ -557,7 +561,7 @@ def locked_values(db: Database, records, source: str) -> dict[tuple, tuple]:
         c.indicator_code.in_(indicators),
         c.year.in_(years),
         c.source == source,
-        c.status.in_(("verified", "published")),
+        c.status.in_(LOCKED_STATUSES),
     )
     with db.connect() as connection:
         # One fetch of every row is much faster than a fetch per row, and a

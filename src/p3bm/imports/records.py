@@ -641,16 +641,16 @@ class RowReader:
         ``Record.key``.
         """
         if earlier:
-            kept = []
+            new_keys = []
             for record in self.records:
                 first = earlier.get(record.key)
                 if first is None:
-                    kept.append(record)
+                    new_keys.append(record)
                 else:
                     self._report_duplicate(
                         record, first, f"{first.row} ({first.sheet})"
                     )
-            self.records = kept
+            self.records = new_keys
             self._drop_rejected()
         earlier.update((record.key, record) for record in self.records)
 

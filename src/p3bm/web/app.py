@@ -151,8 +151,8 @@ class HeadAsGet:
     """ASGI middleware that passes a HEAD request to the routes as a GET.
 
     The routes declare GET only, so HEAD would get 405. The HTTP server still
-    holds the original HEAD request, so it sends the status and headers of
-    the GET response and leaves the body out.
+    sees the original HEAD request, so it sends the status and headers of the
+    GET response and leaves the body out.
     """
 
     def __init__(self, app: ASGIApp) -> None:
