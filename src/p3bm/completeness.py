@@ -29,10 +29,9 @@ from sqlalchemy.engine import Connection
 from p3bm.areas import codes
 from p3bm.areas.registry import Area, home_region, in_subtree, list_areas
 from p3bm.catalogue import SECTORS, Catalogue, Indicator
+from p3bm.observations import VERIFIED_STATUSES
 from p3bm.storage.schema import observation
 from p3bm.workflow import submission_states
-
-VERIFIED_STATUSES = ("verified", "published")
 
 
 def percent_of(part: int, whole: int) -> float | None:

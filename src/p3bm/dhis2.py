@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from p3bm.areas import registry as area_registry
 from p3bm.entry import Entry, EntryResult
+from p3bm.formatting import exact_text
 from p3bm.observations import as_utc, query_values
 
 MAX_VALUES = 5000
@@ -143,7 +144,7 @@ def export(
             dataElement=s.indicator,
             period=str(s.year),
             orgUnit=s.area,
-            value=_value_text(s.value),
+            value=exact_text(s.value),
             categoryOptionCombo=_SEX_OUT.get(s.disaggregation),
             storedBy=s.updated_by,
             lastUpdated=as_utc(s.updated_at).isoformat(),
@@ -152,8 +153,3 @@ def export(
         if not s.disaggregation or s.disaggregation in _SEX_OUT
     ]
     return DataValueSet(period=str(year), orgUnit=area.code, dataValues=values)
-
-
-def _value_text(value: float | None) -> str:
-    """A value as DHIS2 text: every significant digit (``%g`` keeps only six)."""
-    return "" if value is None else f"{value:.15g}"

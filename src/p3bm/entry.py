@@ -22,7 +22,7 @@ from p3bm.catalogue import LARGEST_VALUE, Catalogue, Indicator
 from p3bm.errors import AreaNotFound, WorkflowError
 from p3bm.imports.numbers import MISSING, NOT_APPLICABLE, parse_number
 from p3bm.imports.records import disaggregation_problem
-from p3bm.observations import LOCKED_STATUSES, utc_now
+from p3bm.observations import VERIFIED_STATUSES, utc_now
 from p3bm.permissions import check_write, write_refusal
 from p3bm.rules.engine import Candidate, RuleSet
 from p3bm.storage import bulk
@@ -378,7 +378,7 @@ class EntryWriter:
         return True
 
     def _may_change(self, connection: Connection, result: EntryResult, current) -> bool:
-        if current is not None and current.status in LOCKED_STATUSES:
+        if current is not None and current.status in VERIFIED_STATUSES:
             self._reject(result, "locked", "locked", status=current.status)
             return False
         is_reviewer = self.user.role in ("admin", "analyst")
@@ -583,7 +583,7 @@ def delete_value(
         current = _current(connection, key)
         if current is None:
             return False
-        if current.status in LOCKED_STATUSES:
+        if current.status in VERIFIED_STATUSES:
             raise WorkflowError(f"The value is {current.status} and locked.")
         # The history row and the comments, keyed by id, outlive the value.
         connection.execute(

@@ -19,6 +19,15 @@ def format_number(
     return text
 
 
+def exact_text(value: float | None, missing: str = "") -> str:
+    """Every significant digit of a value, without a trailing ``.0``.
+
+    For machine-read text and messages that quote a value exactly, where
+    ``%g`` would keep only six digits.
+    """
+    return missing if value is None else f"{value:.15g}"
+
+
 def format_percent(value: float | None, lang: str = "id") -> str:
     if value is None:
         return "–"

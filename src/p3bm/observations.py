@@ -26,8 +26,9 @@ from p3bm.storage.database import Database
 from p3bm.storage.schema import import_run, observation, observation_change
 
 STATUSES = ("draft", "submitted", "returned", "verified", "published")
-# Statuses whose values change only with a reason, which the history keeps.
-LOCKED_STATUSES = ("verified", "published")
+# Statuses of the values Bappeda has checked. They count as verified data, and
+# they change only with a reason, which the history keeps.
+VERIFIED_STATUSES = ("verified", "published")
 CHANNELS = ("file", "form", "api", "cli", "system")
 _STAGE = "p3bm_stage"
 _CHANGED = "p3bm_changed"
@@ -302,7 +303,7 @@ def _merge(
 def _changes_locked_values(connection: Connection) -> bool:
     """Check whether a staged value differs from a stored locked one."""
     differs = _differs(connection, "o.value", "s.value")
-    locked = ", ".join(f"'{status}'" for status in LOCKED_STATUSES)
+    locked = ", ".join(f"'{status}'" for status in VERIFIED_STATUSES)
     query = sa.text(
         f"SELECT 1 FROM {_STAGE} s JOIN observation o ON {_JOIN} "
         f"WHERE o.status IN ({locked}) AND {differs} LIMIT 1"
@@ -561,7 +562,7 @@ def locked_values(db: Database, records, source: str) -> dict[tuple, tuple]:
         c.indicator_code.in_(indicators),
         c.year.in_(years),
         c.source == source,
-        c.status.in_(LOCKED_STATUSES),
+        c.status.in_(VERIFIED_STATUSES),
     )
     with db.connect() as connection:
         # One fetch of every row is much faster than a fetch per row, and a

@@ -21,6 +21,7 @@ from p3bm.areas.registry import Area, ancestors, children, list_areas
 from p3bm.catalogue import Catalogue, Indicator, skpd_names
 from p3bm.completeness import Completeness, compute_completeness
 from p3bm.formatting import format_number
+from p3bm.observations import VERIFIED_STATUSES
 from p3bm.quality import QualityFlag, QualitySettings, check_all
 from p3bm.series import load_frame, preferred, series_of
 from p3bm.storage.schema import area as area_table
@@ -121,7 +122,7 @@ def build_overview(
         ),
     )
     if statuses is None and verified_only:
-        statuses = ("verified", "published")
+        statuses = VERIFIED_STATUSES
     related = _related_frame(connection, area, trail, statuses)
     best = preferred(related, source_priority)
     overview.years = sorted(

@@ -33,10 +33,10 @@ from p3bm.areas import codes
 from p3bm.areas.registry import Area, ancestors, in_subtree, list_areas
 from p3bm.catalogue import Catalogue, skpd_names
 from p3bm.errors import ConfigurationError
+from p3bm.observations import VERIFIED_STATUSES
 from p3bm.series import source_rank
 from p3bm.storage.schema import observation
 
-VERIFIED = ("verified", "published")
 FRAME_COLUMNS = ["indicator", "area", "year", "disaggregation", "source", "value"]
 # A subtree of more areas than this is selected through the area table rather
 # than listed in the query, which keeps well below the bound-parameter limits
@@ -294,8 +294,8 @@ def readable(settings: AnalysisSettings) -> tuple[str, ...] | None:
     if not settings.verified_only:
         return settings.statuses
     if settings.statuses is None:
-        return VERIFIED
-    return tuple(s for s in settings.statuses if s in VERIFIED)
+        return VERIFIED_STATUSES
+    return tuple(s for s in settings.statuses if s in VERIFIED_STATUSES)
 
 
 @dataclass(frozen=True)

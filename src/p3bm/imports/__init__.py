@@ -19,6 +19,7 @@ from pathlib import Path
 from p3bm.areas.index import AreaIndex
 from p3bm.catalogue import Catalogue
 from p3bm.errors import InputFileError
+from p3bm.formatting import exact_text
 from p3bm.imports.layout import Layout, LayoutOptions, Role, detect_layout
 from p3bm.imports.plain_rows import check_plain_rows
 from p3bm.imports.problems import ImportReport, Localized, Problem
@@ -171,8 +172,8 @@ class Importer:
                     "indicator": record.indicator,
                     "area": record.area,
                     "year": record.year,
-                    "total": _number_text(record.value),
-                    "stored": _number_text(stored[0]),
+                    "total": exact_text(record.value, "-"),
+                    "stored": exact_text(stored[0], "-"),
                 }
             else:
                 code = "locked_value"
@@ -309,11 +310,6 @@ class Importer:
             result.changed,
             result.unchanged,
         )
-
-
-def _number_text(value: float | None) -> str:
-    """Write a value as a person would, without a trailing ``.0``."""
-    return "-" if value is None else f"{value:.15g}"
 
 
 __all__ = ["ImportOptions", "ImportReport", "Importer"]
