@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from conftest import sample_file
 from p3bm.areas.registry import home_region
 from p3bm.catalogue import default_catalogue_text
 from p3bm.cli import main
+from p3bm.observations import NewValue, write_values
 from p3bm.storage.schema import area as area_table
 from p3bm.storage.schema import indicator as indicator_table
 from p3bm.storage.schema import observation
@@ -214,6 +216,36 @@ def test_import_then_values(db, p3bm):
     assert values[0]["area"] == "32.75"
     assert values[0]["year"] == 2018
     assert values[0]["value"] == pytest.approx(119.8)
+
+
+def test_values_json_shows_author_and_time(db, p3bm):
+    run = p3bm("--db", db.url, "--user", "ani", "import", sample_file(POOR_PEOPLE))
+    assert run.code == 0
+    listed = p3bm(
+        "--db", db.url, "values", "--indicator", "JPM", "--area", "3275",
+        "--year", "2018", "--format", "json",
+    )  # fmt: skip
+    (value,) = json.loads(listed.out)
+    assert value["updated_by"] == "ani"
+    assert value["version"] == 1
+    written = datetime.fromisoformat(value["updated_at"])
+    assert written.utcoffset() == timedelta(0)
+    assert abs(datetime.now(UTC) - written) < timedelta(minutes=5)
+
+
+def test_values_source_filter_keeps_breakdown(db, p3bm):
+    (first, second) = (
+        NewValue("JP", "32.75", 2020, "jenis_kelamin=laki-laki", "BPS", 1.0),
+        NewValue("JP", "32.75", 2020, "jenis_kelamin=perempuan", "SKPD", 2.0),
+    )
+    write_values(
+        db, [first, second], user="ani", status="draft", channel="cli", file_name="-"
+    )
+    listed = p3bm("--db", db.url, "values", "--indicator", "JP", "--source", "SKPD")
+    assert listed.code == 0
+    (row,) = [line for line in listed.out.splitlines() if "32.75" in line]
+    assert "perempuan" in row
+    assert "laki-laki" not in row
 
 
 def test_rejected_import_writes_nothing(db, p3bm):

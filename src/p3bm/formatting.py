@@ -20,7 +20,7 @@ def format_number(
 
 
 def exact_text(value: float | None, missing: str = "") -> str:
-    """Every significant digit of a value, without a trailing ``.0``.
+    """Format a value with every significant digit and no trailing ``.0``.
 
     For machine-read text and messages that quote a value exactly, where
     ``%g`` would keep only six digits.

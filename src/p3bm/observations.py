@@ -423,6 +423,9 @@ class StoredValue:
         data["source"] = self.source
         data["status"] = self.status
         data["is_derived"] = self.is_derived
+        data["version"] = self.version
+        data["updated_at"] = as_utc(self.updated_at).isoformat()
+        data["updated_by"] = self.updated_by
         return data
 
 

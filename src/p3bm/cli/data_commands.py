@@ -492,11 +492,10 @@ def values(app: App, indicator_code, area, within, year, source, output_format) 
             areas=area_codes,
             years=[year] if year else None,
         )
-    rows = [
-        value.to_dict() for value in stored if source is None or value.source == source
-    ]
+    chosen = [value for value in stored if source is None or value.source == source]
+    rows = [value.to_dict() for value in chosen]
     if output_format == "table":
-        for row, value in zip(rows, stored, strict=False):
+        for row, value in zip(rows, chosen, strict=True):
             row["disaggregation"] = value.disaggregation
     columns = [
         "indicator",
