@@ -193,6 +193,83 @@ def test_indicators_csv_round_trip(db, p3bm, tmp_path):
     assert next(i["name"] for i in items if i["code"] == "JPM") == "Penduduk miskin"
 
 
+def test_catalogue_load_keeps_history(db, p3bm, tmp_path):
+    exported = p3bm("--db", db.url, "indicators", "--format", "csv").out
+    lines = exported.splitlines(keepends=True)
+    (p0_row,) = [line for line in lines if line.startswith("P0,")]
+    # The last row, so that no other indicator changes its position.
+    assert lines[-1].startswith("RASIO_KETERGANTUNGAN,")
+    edited = lines[:-1]
+    edited = [
+        line.replace("Jumlah penduduk miskin,", "Penduduk miskin,", 1)
+        for line in edited
+    ]
+    edited.append(p0_row.replace("P0,", "P0_KOTA,", 1))
+    path = tmp_path / "katalog.csv"
+    path.write_bytes("".join(edited).encode("utf-8"))
+    run = p3bm(
+        "--db", db.url, "--user", "ani", "catalogue", "load", path,
+        "--reason", "RPJMD 2025-2029",
+    )  # fmt: skip
+    assert run.code == 0
+    assert run.out == "Katalog dari katalog.csv: 1 baru, 1 diperbarui, 1 dihapus.\n"
+
+    listed = p3bm("--db", db.url, "catalogue", "history", "--indicator", "jpm")
+    assert listed.code == 0
+    (first, changed) = json.loads(
+        p3bm(
+            "--db", db.url, "catalogue", "history", "--indicator", "JPM",
+            "--format", "json",
+        ).out
+    )  # fmt: skip
+    assert first["action"] == "insert"
+    assert first["changed_by"] == "system"
+    assert changed["action"] == "update"
+    assert changed["old"] == {"name": "Jumlah penduduk miskin"}
+    assert changed["new"] == {"name": "Penduduk miskin"}
+    assert changed["changed_by"] == "ani"
+    assert changed["reason"] == "RPJMD 2025-2029"
+    assert changed["source_file"] == "katalog.csv"
+    assert "ani" in listed.out
+    assert "name" in listed.out
+
+    history = json.loads(
+        p3bm("--db", db.url, "catalogue", "history", "--format", "json").out
+    )
+    (removed,) = [
+        c
+        for c in history
+        if c["indicator"] == "RASIO_KETERGANTUNGAN" and c["new"] is None
+    ]
+    assert removed["action"] == "delete"
+    assert removed["old"]["name"] == "Rasio ketergantungan"
+    assert removed["old"]["maximum"] == 200
+    (added,) = [c for c in history if c["indicator"] == "P0_KOTA"]
+    assert added["action"] == "insert"
+    assert added["new"]["numerator"] == "JPM"
+
+
+def test_catalogue_load_rejected_keeps_no_history(db, p3bm, tmp_path):
+    write_values(
+        db,
+        [NewValue("TPT", "32.75", 2021, "", "", 8.9)],
+        user="ani",
+        status="verified",
+        channel="cli",
+        file_name="-",
+    )
+    exported = p3bm("--db", db.url, "indicators", "--format", "csv").out
+    remaining = [line for line in exported.splitlines() if not line.startswith("TPT,")]
+    path = tmp_path / "katalog.csv"
+    path.write_text("\n".join(remaining) + "\n", encoding="utf-8")
+    before = p3bm("--db", db.url, "catalogue", "history", "--format", "json").out
+    run = p3bm("--db", db.url, "catalogue", "load", path)
+    assert run.code != 0
+    assert "TPT" in run.err
+    after = p3bm("--db", db.url, "catalogue", "history", "--format", "json").out
+    assert after == before
+
+
 def test_import_then_values(db, p3bm):
     run = p3bm("--db", db.url, "import", sample_file(POOR_PEOPLE))
     assert run.code == 0

@@ -67,7 +67,7 @@ def small(db, tmp_path):
     path.write_text(SMALL_CATALOGUE, encoding="utf-8")
     with db.begin() as connection:
         items = read_catalogue_file(path, known_skpd_codes(connection))
-        store_catalogue(connection, items)
+        store_catalogue(connection, items, user="tester")
     return db
 
 

@@ -43,6 +43,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from p3bm.areas import codes
+from p3bm.catalogue_history import record_catalogue_changes
 from p3bm.errors import CatalogueError, IndicatorNotFound
 from p3bm.storage.schema import indicator as indicator_table
 from p3bm.storage.schema import observation, skpd
@@ -387,16 +388,26 @@ def known_skpd_codes(connection: Connection) -> set[str]:
 
 
 def store_catalogue(
-    connection: Connection, indicators: list[Indicator]
+    connection: Connection,
+    indicators: list[Indicator],
+    *,
+    user: str,
+    reason: str | None = None,
+    source_file: str | None = None,
 ) -> dict[str, int]:
     """Replace the stored catalogue; return counts of added, updated and removed.
 
-    Raises CatalogueError when an indicator that has observations would be
-    removed, since its values would lose their meaning.
+    Every indicator added, changed or removed goes into the catalogue's
+    history with ``user``, ``reason`` and ``source_file``. Raises
+    CatalogueError when an indicator that has observations would be removed,
+    since its values would lose their meaning.
     """
-    existing = set(connection.execute(sa.select(indicator_table.c.code)).scalars())
+    stored = {
+        row["code"]: dict(row)
+        for row in connection.execute(sa.select(indicator_table)).mappings()
+    }
     new_codes = {item.code for item in indicators}
-    removed = existing - new_codes
+    removed = sorted(set(stored) - new_codes)
     if removed:
         used = sorted(
             connection.execute(
@@ -413,20 +424,23 @@ def store_catalogue(
         connection.execute(
             indicator_table.delete().where(indicator_table.c.code.in_(removed))
         )
-    rows = [_indicator_row(item) for item in indicators]
-    stored = {
-        row["code"]: row
-        for row in connection.execute(sa.select(indicator_table)).mappings()
-    }
+    changes = [(code, "delete", stored[code], None) for code in removed]
+    inserts = []
     # Only rows that differ count as updated, so loading the same file again
     # reports no change.
-    updates = [
-        row
-        for row in rows
-        if row["code"] in existing
-        and any(stored[row["code"]].get(key) != value for key, value in row.items())
-    ]
-    inserts = [row for row in rows if row["code"] not in existing]
+    updates = []
+    for row in (_indicator_row(item) for item in indicators):
+        before = stored.get(row["code"])
+        if before is None:
+            inserts.append(row)
+            changes.append((row["code"], "insert", None, row))
+            continue
+        differing = [key for key, value in row.items() if before.get(key) != value]
+        if differing:
+            updates.append(row)
+            old = {key: before.get(key) for key in differing}
+            new = {key: row[key] for key in differing}
+            changes.append((row["code"], "update", old, new))
     if inserts:
         connection.execute(indicator_table.insert(), inserts)
     for row in updates:
@@ -435,6 +449,9 @@ def store_catalogue(
             .where(indicator_table.c.code == row["code"])
             .values(**row)
         )
+    record_catalogue_changes(
+        connection, changes, user=user, reason=reason, source_file=source_file
+    )
     return {"added": len(inserts), "updated": len(updates), "removed": len(removed)}
 
 
@@ -565,7 +582,9 @@ def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     return False
 
 
-def install_default_catalogue(connection: Connection) -> dict[str, int]:
+def install_default_catalogue(
+    connection: Connection, user: str = "system"
+) -> dict[str, int]:
     """Store the bundled SKPD list and catalogue unless a catalogue exists."""
     ensure_skpd(connection)
     has_any = connection.execute(sa.select(indicator_table.c.code).limit(1)).first()
@@ -574,7 +593,9 @@ def install_default_catalogue(connection: Connection) -> dict[str, int]:
     indicators = parse_catalogue(
         default_catalogue_text(), "catalogue.csv", known_skpd_codes(connection)
     )
-    return store_catalogue(connection, indicators)
+    return store_catalogue(
+        connection, indicators, user=user, source_file="catalogue.csv"
+    )
 
 
 def indicator_csv_rows(indicators: Iterable[Indicator]) -> list[dict[str, object]]:

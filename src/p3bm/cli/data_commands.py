@@ -20,6 +20,7 @@ from p3bm.catalogue import (
     skpd_names,
     store_catalogue,
 )
+from p3bm.catalogue_history import catalogue_history
 from p3bm.cli import App, pass_app
 from p3bm.cli.output import format_option, print_json, print_rows
 from p3bm.completeness import compute_completeness
@@ -61,7 +62,7 @@ def init(app: App, region: str) -> None:
     db.upgrade()
     counts = area_registry.load_region(db, region)
     with db.begin() as connection:
-        catalogue = install_default_catalogue(connection)
+        catalogue = install_default_catalogue(connection, user=app.settings.user)
         home = area_registry.home_region(connection)
     if home != area_registry.region_code(region):
         click.echo(
@@ -245,16 +246,26 @@ def catalogue() -> None:
 
 @catalogue.command(name="load")
 @click.argument("file", type=_EXISTING_FILE)
+@click.option("--reason", help="Why the catalogue changes, kept in its history.")
 @pass_app
-def load_catalogue(app: App, file: Path) -> None:
+def load_catalogue(app: App, file: Path, reason: str | None) -> None:
     """Replace the catalogue with a CSV or XLSX file in the export layout.
 
-    Example: p3bm catalogue load katalog.csv
+    Every indicator added, changed or removed is kept in the catalogue's
+    history (see `p3bm catalogue history`).
+
+    Example: p3bm catalogue load katalog.csv --reason "Target RPJMD 2025-2029"
     """
     db = app.database()
     with db.begin() as connection:
         items = read_catalogue_file(file, known_skpd_codes(connection))
-        counts = store_catalogue(connection, items)
+        counts = store_catalogue(
+            connection,
+            items,
+            user=app.settings.user,
+            reason=reason,
+            source_file=file.name,
+        )
     click.echo(
         app.text(
             f"Katalog dari {file.name}: {counts['added']} baru, "
@@ -265,6 +276,40 @@ def load_catalogue(app: App, file: Path) -> None:
             f"{counts['removed']} removed.",
         )
     )
+
+
+@catalogue.command(name="history")
+@click.option("--indicator", "indicator_code", metavar="CODE")
+@format_option
+@pass_app
+def catalogue_changes(app: App, indicator_code: str | None, output_format) -> None:
+    """List what each catalogue load added, changed or removed: who, when and why.
+
+    A change lists the fields it touched, with their old and new values in
+    --format json.
+
+    Example: p3bm catalogue history --indicator P0 --format json
+    """
+    with app.database().connect() as connection:
+        changes = catalogue_history(
+            connection, indicator_code.upper() if indicator_code else None
+        )
+    if output_format == "json":
+        print_rows([change.to_dict() for change in changes], output_format)
+        return
+    rows = [
+        change.to_dict() | {"fields": " ".join(change.fields())} for change in changes
+    ]
+    columns = [
+        "changed_at",
+        "changed_by",
+        "indicator",
+        "action",
+        "fields",
+        "reason",
+        "source_file",
+    ]
+    print_rows(rows, output_format, columns)
 
 
 def _print_problems(app: App, report: ImportReport, verbose: bool = False) -> None:

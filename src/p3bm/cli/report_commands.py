@@ -173,7 +173,7 @@ def up(app: App, region, sample_data, output, then_serve, host, port) -> None:
     db.upgrade()
     counts = area_registry.load_region(db, region)
     with db.begin() as connection:
-        install_default_catalogue(connection)
+        install_default_catalogue(connection, user=app.settings.user)
     click.echo(
         app.text(
             f"Wilayah {region} dimuat: {counts['village']} desa/kelurahan.",

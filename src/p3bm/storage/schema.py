@@ -93,6 +93,22 @@ indicator = sa.Table(
     sa.Column("position", sa.Integer, nullable=False),
 )
 
+# One row per added, changed or removed indicator: the fields before and after.
+catalogue_change = sa.Table(
+    "catalogue_change",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("indicator_code", sa.String(40), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("old", sa.JSON),
+    sa.Column("new", sa.JSON),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("changed_by", sa.String(100), nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("source_file", sa.String(500)),
+    sa.Index("ix_catalogue_change_indicator", "indicator_code"),
+)
+
 import_run = sa.Table(
     "import_run",
     metadata,
