@@ -532,6 +532,79 @@ def test_process_exit_codes(db, args, code, prefix):
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["import"], "Argumen FILES... belum diberikan. Lihat `p3bm import -h`."),
+        (
+            ["values", "--year", "abc"],
+            "Nilai tidak sah untuk '--year': 'abc' bukan bilangan bulat. "
+            "Lihat `p3bm values -h`.",
+        ),
+        (
+            ["values", "--idicator", "P0"],
+            "Opsi --idicator tidak dikenal. Mungkin maksudnya --indicator? "
+            "Lihat `p3bm values -h`.",
+        ),
+        (
+            ["completeness", "--year", "2021"],
+            "Opsi --area wajib diisi. Lihat `p3bm completeness -h`.",
+        ),
+        (
+            ["completeness", "--area", "32.75", "--year", "2021", "--format", "xml"],
+            "Nilai tidak sah untuk '--format': 'xml' bukan salah satu dari "
+            "'table', 'json', 'csv'. Lihat `p3bm completeness -h`.",
+        ),
+        (
+            [
+                "completeness",
+                "--area",
+                "32.75",
+                "--year",
+                "2021",
+                "--stale-after",
+                "99",
+            ],
+            "Nilai tidak sah untuk '--stale-after': 99 di luar rentang 0<=x<=50. "
+            "Lihat `p3bm completeness -h`.",
+        ),
+        (
+            ["import", "tidak-ada.csv"],
+            "Nilai tidak sah untuk 'FILES...': Berkas 'tidak-ada.csv' tidak ada. "
+            "Lihat `p3bm import -h`.",
+        ),
+        (["impor"], "Perintah 'impor' tidak dikenal. Lihat `p3bm -h`."),
+        (
+            ["areas", "x", "y"],
+            "Ada argumen berlebih: x y. Lihat `p3bm areas -h`.",
+        ),
+        (["values", "--year"], "Opsi --year memerlukan nilai."),
+    ],
+)
+def test_usage_errors_in_indonesian(p3bm, args, message):
+    run = p3bm(*args)
+    assert run.code == 2
+    assert run.err == f"Galat: {message}\n"
+
+
+def test_usage_errors_in_english(p3bm):
+    run = p3bm("--lang", "en", "values", "--idicator", "P0")
+    assert run.code == 2
+    assert run.err == (
+        "Error: No such option: --idicator Did you mean --indicator? "
+        "See `p3bm values -h`.\n"
+    )
+
+
+@pytest.mark.parametrize("args", [[], ["user"], ["catalogue"]])
+def test_group_without_command_prints_help(p3bm, args):
+    run = p3bm(*args)
+    assert run.code == 2
+    assert run.out.startswith(" ".join(["Usage: p3bm", *args, "[OPTIONS] COMMAND"]))
+    assert "Commands:" in run.out
+    assert run.err == ""
+
+
 def test_process_database_not_ready(empty_db):
     done = run_process("--db", empty_db.url, "areas")
     assert done.returncode == 3

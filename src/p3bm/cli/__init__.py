@@ -15,6 +15,7 @@ from typing import TypeVar
 import click
 
 from p3bm import __version__
+from p3bm.cli.click_messages import indonesian_click_message
 from p3bm.errors import P3BMError
 from p3bm.settings import Settings, load_settings
 from p3bm.storage.database import Database
@@ -135,11 +136,14 @@ def _error_prefix() -> str:
 def _click_message(exc: click.ClickException) -> str:
     """Click's message on one line; a usage error adds where to find help."""
     message = " ".join(exc.format_message().split())
+    if _language[0] == "id":
+        message = indonesian_click_message(message)
     context = exc.ctx if isinstance(exc, click.UsageError) else None
     if context is not None:
         command = f"{context.command_path} {context.help_option_names[0]}"
         hint = f"Lihat `{command}`." if _language[0] == "id" else f"See `{command}`."
-        message = f"{message.rstrip('.')}. {hint}"
+        ending = "" if message.endswith(("?", "!")) else "."
+        message = f"{message.rstrip('.')}{ending} {hint}"
     return message
 
 
@@ -150,8 +154,12 @@ def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="p3bm", standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+        click.echo("Dibatalkan." if _language[0] == "id" else "Aborted.", err=True)
         sys.exit(1)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        # A group called without a command prints its help unchanged.
+        click.echo(exc.ctx.get_help())
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         click.echo(f"{_error_prefix()}: {_click_message(exc)}", err=True)
         sys.exit(exc.exit_code)
