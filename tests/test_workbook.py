@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from datetime import date
 
 import openpyxl
@@ -305,6 +306,48 @@ def test_upload_cli_reports_every_problem(db, tmp_path):
     assert report["outcome"] == "rejected"
     assert problems_by_place(report["problems"]) == expected_problems(data)
     assert count_rows(db, observation) == 0
+
+
+def with_cached_value(data: bytes, formula: str, value: str) -> bytes:
+    """The workbook as a spreadsheet saves it: ``formula`` with its result."""
+    written = f"<f>{formula}</f><v></v>".encode()
+    computed = f"<f>{formula}</f><v>{value}</v>".encode()
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    replaced = 0
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            replaced += content.count(written)
+            target.writestr(item, content.replace(written, computed))
+    assert replaced == 1
+    return buffer.getvalue()
+
+
+def test_upload_formula_without_value_rejected(db, tmp_path):
+    data = fill(template_bytes(db), {("STUNTING", KELURAHAN): "=10+2.5"})
+    row = row_number(openpyxl.load_workbook(io.BytesIO(data)), "STUNTING", KELURAHAN)
+    path = tmp_path / "dinkes.xlsx"
+    path.write_bytes(data)
+
+    result = run_cli(db, "import", path)
+
+    assert result.code != 0
+    assert f"lembar 'Data', sel I{row}: =10+2.5" in result.err
+    assert "1 sel rumus tanpa nilai" in result.err
+    assert "simpan agar rumusnya dihitung" in result.err
+    assert count_rows(db, observation) == 0
+
+
+def test_upload_formula_with_value_imported(db, tmp_path):
+    data = fill(template_bytes(db), {("STUNTING", KELURAHAN): "=10+2.5"})
+    path = tmp_path / "dinkes.xlsx"
+    path.write_bytes(with_cached_value(data, "10+2.5", "12.5"))
+
+    result = run_cli(db, "import", path)
+
+    assert result.code == 0, result.err
+    assert stored(db, "STUNTING", KELURAHAN).value == 12.5
 
 
 def test_upload_page_writes_clean_workbook(db, writable_server):

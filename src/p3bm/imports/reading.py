@@ -10,6 +10,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -200,9 +202,87 @@ def _read_xlsx(path: Path, sheet: str | None) -> list[RawTable]:
                     path.name, worksheet.title, rows, list(range(1, len(rows) + 1))
                 )
             )
-        return tables
     finally:
         workbook.close()
+    if _has_formulas(path):
+        _check_formula_values(path, tables)
+    return tables
+
+
+def _formulas_without_value(table: RawTable, formulas) -> list[tuple[str, str]]:
+    """List (cell, formula) of the cells read as empty that contain a formula.
+
+    ``formulas`` is the same sheet read with its formulas. Both reads walk the
+    same XML, so their rows and columns line up.
+    """
+    from openpyxl.utils import get_column_letter
+
+    found = []
+    written_rows = formulas.iter_rows(values_only=True)
+    for number, (row, written) in enumerate(
+        zip(table.rows, written_rows, strict=False), start=1
+    ):
+        for column, (value, formula) in enumerate(
+            zip(row, written, strict=False), start=1
+        ):
+            if value is None and isinstance(formula, str) and formula[:1] == "=":
+                found.append((f"{get_column_letter(column)}{number}", formula))
+    return found
+
+
+# A formula element in a sheet's XML, with or without a namespace prefix.
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _has_formulas(path: Path) -> bool:
+    """Check whether any sheet of a workbook contains a formula, without parsing it."""
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            with archive.open(name) as member:
+                tail = b""
+                for block in iter(lambda: member.read(1 << 20), b""):
+                    if _FORMULA_TAG.search(tail + block):
+                        return True
+                    tail = block[-8:]
+    return False
+
+
+def _check_formula_values(path: Path, tables: list[RawTable]) -> None:
+    """Reject a workbook whose formulas have no computed value stored.
+
+    Excel stores each formula's last result beside it, and the import reads
+    that result. A workbook written by a program and never opened in a
+    spreadsheet has only the formulas, which would read as empty cells.
+    """
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=False)
+    try:
+        empty = [
+            (table.sheet, cell, formula)
+            for table in tables
+            for cell, formula in _formulas_without_value(table, workbook[table.sheet])
+        ]
+    finally:
+        workbook.close()
+    if not empty:
+        return
+    sheet, cell, formula = empty[0]
+    raise InputFileError(
+        f"Workbook {path.name} has {len(empty)} formula cells without a computed "
+        f"value, the first in sheet {sheet!r}, cell {cell}: {formula}.",
+        hint="Open the file in Excel or LibreOffice, save it so that the formulas "
+        "are computed, and import it again.",
+        indonesian=(
+            f"Buku kerja {path.name} memiliki {len(empty)} sel rumus tanpa nilai "
+            f"hasil hitungan, yang pertama di lembar {sheet!r}, sel {cell}: "
+            f"{formula}.",
+            "Buka berkas itu di Excel atau LibreOffice, simpan agar rumusnya "
+            "dihitung, lalu impor lagi.",
+        ),
+    )
 
 
 def _read_xls(path: Path, sheet: str | None) -> list[RawTable]:
