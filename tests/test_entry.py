@@ -20,7 +20,7 @@ from web_fixtures import (
     writable_server_fixture,  # noqa: F401
 )
 
-from p3bm.entry import Entry, EntryWriter
+from p3bm.entry import Entry, EntryWriter, is_written
 from p3bm.observations import NewValue, utc_now, value_history, write_values
 from p3bm.storage.schema import (
     observation,
@@ -180,11 +180,42 @@ def test_writer_rejects_bad_entries(db):
     assert count_rows(db, observation_change) == 0
 
 
-def test_writer_writes_valid_beside_rejected(db):
+def test_writer_rejected_entry_writes_nothing(db):
     results = write(
         writer(db),
         Entry("STUNTING", KELURAHAN, YEAR, 12),
         Entry("STUNTING", KECAMATAN, YEAR, 150),
+    )
+
+    assert [r.outcome for r in results] == ["added", "rejected"]
+    assert not is_written(results)
+    assert stored(db, "STUNTING", KELURAHAN) is None
+    assert stored(db, "STUNTING", KECAMATAN) is None
+    assert history(db, "STUNTING", KELURAHAN) == []
+
+
+def test_writer_lock_found_late_undoes_earlier(db):
+    entry_writer = writer(db)
+    write(entry_writer, Entry("STUNTING", KECAMATAN, YEAR, 11))
+    set_status(db, "STUNTING", KECAMATAN, "verified")
+
+    results = write(
+        entry_writer,
+        Entry("STUNTING", KELURAHAN, YEAR, 12),
+        Entry("STUNTING", KECAMATAN, YEAR, 10),
+    )
+
+    assert [r.outcome for r in results] == ["added", "locked"]
+    assert stored(db, "STUNTING", KELURAHAN) is None
+    assert stored(db, "STUNTING", KECAMATAN).value == 11
+
+
+def test_writer_skip_invalid_writes_valid(db):
+    results = write(
+        writer(db),
+        Entry("STUNTING", KELURAHAN, YEAR, 12),
+        Entry("STUNTING", KECAMATAN, YEAR, 150),
+        skip_invalid=True,
     )
 
     assert [r.outcome for r in results] == ["added", "rejected"]
@@ -420,7 +451,7 @@ def test_entry_form_saves_draft(db, writable_server):
 
     [change] = history(db, "STUNTING", KELURAHAN)
     assert response.status_code == 200
-    assert "Tersimpan: 1 baru, 0 berubah, 0 sama, 0 ditolak." in response.text
+    assert "Tersimpan: 1 baru, 0 berubah, 0 sama." in response.text
     assert stored(db, "STUNTING", KELURAHAN).status == "draft"
     assert stored(db, "STUNTING", KECAMATAN) is None
     assert (change.channel, change.reason, change.changed_by) == (
@@ -440,8 +471,12 @@ def test_entry_form_reports_bad_value(db, writable_server):
     assert response.status_code == 422
     assert 'class="invalid"' in row
     assert "150 di luar rentang 0–100 untuk STUNTING." in row
+    assert "Belum ada yang disimpan: 1 nilai ditolak." in response.text
     assert stored(db, "STUNTING", KELURAHAN) is None
-    assert stored(db, "STUNTING", KECAMATAN).value == 9
+    assert stored(db, "STUNTING", KECAMATAN) is None
+    # The valid value stays in the form, for saving with the corrected one.
+    other = response.text.split(f'data-area="{KECAMATAN}"', 1)[1].split("</tr>", 1)[0]
+    assert f'name="value:{KECAMATAN}" value="9"' in other
 
 
 def test_entry_form_stale_version_conflicts(db, writable_server):

@@ -56,7 +56,8 @@ def test_batch_dry_run_reports_without_writing(db, writable_server, tokens):
         )
 
     body = response.json()
-    assert response.status_code == 200
+    assert response.status_code == 422
+    assert body["written"] is False
     assert (body["dry_run"], body["added"], body["changed"], body["rejected"]) == (
         True,
         2,
@@ -79,7 +80,7 @@ def test_batch_dry_run_reports_without_writing(db, writable_server, tokens):
     assert count_rows(db, observation_change) == 1
 
 
-def test_batch_writes_valid_items(db, writable_server, tokens):
+def test_batch_with_rejected_item_writes_nothing(db, writable_server, tokens):
     with api_client(writable_server, tokens["dinkes"]) as client:
         seed(client)
         response = client.post(
@@ -88,8 +89,36 @@ def test_batch_writes_valid_items(db, writable_server, tokens):
         )
 
     body = response.json()
+    assert response.status_code == 422
+    assert body["written"] is False
+    assert body["dry_run"] is False
+    assert [i["outcome"] for i in body["items"]] == [
+        "changed",
+        "added",
+        "rejected",
+        "forbidden",
+        "added",
+    ]
+    assert body["items"][2]["errors"][0]["code"] == "range"
+    assert stored(db, "STUNTING", KELURAHAN).value == 12
+    assert stored(db, "STUNTING", KECAMATAN) is None
+    assert stored(db, "STUNTING", "32.75") is None
+    assert count_rows(db, observation_change) == 1
+
+
+def test_batch_skip_invalid_writes_valid_items(db, writable_server, tokens):
+    with api_client(writable_server, tokens["dinkes"]) as client:
+        seed(client)
+        response = client.post(
+            "/api/v1/observations/batch",
+            json={"items": BATCH, "reason": "laporan bulanan", "skip_invalid": True},
+        )
+
+    body = response.json()
     with db.connect() as connection:
         changes = value_history(connection, indicator="STUNTING", area=KELURAHAN)
+    assert response.status_code == 200
+    assert body["written"] is True
     assert [i["outcome"] for i in body["items"]] == [
         "changed",
         "added",
@@ -107,6 +136,37 @@ def test_batch_writes_valid_items(db, writable_server, tokens):
         "api",
         "dinkes1",
     )
+
+
+def test_batch_stale_version_writes_nothing(db, writable_server, tokens):
+    items = [
+        item("STUNTING", KECAMATAN, 11.2),
+        item("STUNTING", KELURAHAN, 14, version=1),
+    ]
+    with api_client(writable_server, tokens["dinkes"]) as client:
+        seed(client)
+        client.put("/api/v1/observations", json=item("STUNTING", KELURAHAN, 13))
+        response = client.post("/api/v1/observations/batch", json={"items": items})
+
+    body = response.json()
+    assert response.status_code == 409
+    assert body["written"] is False
+    assert [i["outcome"] for i in body["items"]] == ["added", "conflict"]
+    assert stored(db, "STUNTING", KECAMATAN) is None
+    assert stored(db, "STUNTING", KELURAHAN).value == 13
+
+
+def test_batch_of_valid_items_is_written(db, writable_server, tokens):
+    items = [item("STUNTING", KECAMATAN, 11.2), item("STUNTING", KELURAHAN, 9)]
+    with api_client(writable_server, tokens["dinkes"]) as client:
+        response = client.post("/api/v1/observations/batch", json={"items": items})
+
+    body = response.json()
+    assert response.status_code == 200
+    assert body["written"] is True
+    assert (body["added"], body["rejected"]) == (2, 0)
+    assert stored(db, "STUNTING", KECAMATAN).value == 11.2
+    assert stored(db, "STUNTING", KELURAHAN).value == 9
 
 
 @pytest.mark.parametrize(

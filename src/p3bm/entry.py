@@ -173,6 +173,11 @@ class EntryResult:
         }
 
 
+def is_written(results: list[EntryResult]) -> bool:
+    """Check whether a write without ``skip_invalid`` kept its entries."""
+    return not any(result.errors for result in results)
+
+
 class EntryWriter:
     """Checks and writes entries for one user."""
 
@@ -195,8 +200,15 @@ class EntryWriter:
         channel: str,
         reason: str | None = None,
         dry_run: bool = False,
+        skip_invalid: bool = False,
     ) -> list[EntryResult]:
-        """Check every entry, then write the valid ones unless ``dry_run``."""
+        """Check every entry, then write them unless ``dry_run``.
+
+        When an entry has errors, nothing is written, unless ``skip_invalid``
+        is set: then the valid entries are written. Either way every entry's
+        outcome says what it would do, and ``is_written`` tells whether
+        anything was written.
+        """
         results = [EntryResult(n, entry) for n, entry in enumerate(entries)]
         self._history_rows: list[dict[str, object]] = []
         with self.db.begin() as connection:
@@ -206,12 +218,15 @@ class EntryWriter:
                 self._check(connection, result)
             self._reject_duplicates(results)
             self._apply_rules(connection, results)
+            # With an invalid entry already found, the rest are only checked.
+            checking = dry_run or not (skip_invalid or is_written(results))
             for result in results:
                 if result.outcome == "pending":
-                    self._store(connection, result, channel, reason, dry_run)
+                    self._store(connection, result, channel, reason, checking)
             if self._history_rows:
                 connection.execute(observation_change.insert(), self._history_rows)
-            if dry_run:
+            # A conflict or lock found while storing undoes the entries before it.
+            if dry_run or not (skip_invalid or is_written(results)):
                 connection.rollback()
         return results
 

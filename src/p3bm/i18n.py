@@ -110,10 +110,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "outcome_rejected": ("ditolak", "rejected"),
     "outcome_checked": ("diperiksa, belum disimpan", "checked, not written"),
     "saved": (
-        "Tersimpan: {added} baru, {changed} berubah, {unchanged} sama, "
-        "{rejected} ditolak.",
-        "Saved: {added} added, {changed} changed, {unchanged} unchanged, "
-        "{rejected} rejected.",
+        "Tersimpan: {added} baru, {changed} berubah, {unchanged} sama.",
+        "Saved: {added} added, {changed} changed, {unchanged} unchanged.",
+    ),
+    "not_saved": (
+        "Belum ada yang disimpan: {rejected} nilai ditolak. Perbaiki sel yang "
+        "ditandai, lalu simpan lagi.",
+        "Nothing was saved: {rejected} values were rejected. Correct the marked "
+        "cells and save again.",
     ),
 }
 

@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from p3bm.areas import registry as area_registry
 from p3bm.areas.registry import Area
 from p3bm.catalogue import Catalogue, Indicator, skpd_names
-from p3bm.entry import Entry, EntryWriter
+from p3bm.entry import Entry, EntryWriter, is_written
 from p3bm.errors import PermissionDenied, ValidationFailed
 from p3bm.i18n import label
 from p3bm.imports import Importer, ImportOptions
@@ -242,6 +242,8 @@ def _render_form(
         rows=rows,
         notice=notice,
         notice_kind=notice_kind,
+        # A form with a rejected value saves nothing, so it shows what was typed.
+        saved=is_written(list(results.values())),
     )
 
 
@@ -297,13 +299,15 @@ def _save_form(
         entries, channel="form", reason=str(form.get("reason") or "") or "web form"
     )
     by_area = {r.entry.area: r for r in results}
-    counts = {
-        name: sum(r.outcome == name for r in results)
-        for name in ("added", "changed", "unchanged")
-    }
-    counts["rejected"] = len(results) - sum(counts.values())
-    notice = label("saved", lang, **counts)
-    kind = "error" if counts["rejected"] else "ok"
+    if is_written(results):
+        counts = {
+            name: sum(r.outcome == name for r in results)
+            for name in ("added", "changed", "unchanged")
+        }
+        notice, kind = label("saved", lang, **counts), "ok"
+    else:
+        rejected = sum(bool(r.errors) for r in results)
+        notice, kind = label("not_saved", lang, rejected=rejected), "error"
     return _render_form(
         request,
         user,
@@ -426,18 +430,15 @@ def upload_file(app, user: User, name: str, data: bytes, lang: str, dry_run: boo
     ]
     with db.connect() as connection:
         rules = load_rules(Catalogue.load(connection), app.state.settings.rules_file)
-    writer = EntryWriter(db, user, rules, lang)
-    checked = writer.write(
-        entries, channel="file", reason=f"upload {name}", dry_run=True
+    results = EntryWriter(db, user, rules, lang).write(
+        entries, channel="file", reason=f"upload {name}", dry_run=dry_run
     )
     cells = [(r.sheet, r.row, r.column) for r in records if not r.is_derived]
-    failed = [result for result in checked if result.errors]
-    if failed or dry_run:
-        report.outcome = "rejected" if failed else "checked"
-        return _count_outcomes(report, checked), _with_cells(checked, cells)
-    written = writer.write(entries, channel="file", reason=f"upload {name}")
-    report.outcome = "written"
-    return _count_outcomes(report, written), _with_cells(written, cells)
+    if not is_written(results):
+        report.outcome = "rejected"
+    else:
+        report.outcome = "checked" if dry_run else "written"
+    return _count_outcomes(report, results), _with_cells(results, cells)
 
 
 def _count_outcomes(report: ImportReport, results: list) -> ImportReport:

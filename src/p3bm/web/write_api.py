@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from p3bm import dhis2
 from p3bm.areas import registry as area_registry
 from p3bm.catalogue import Catalogue
-from p3bm.entry import Entry, EntryWriter, delete_value
+from p3bm.entry import Entry, EntryWriter, delete_value, is_written
 from p3bm.errors import InputFileError
 from p3bm.observations import value_history
 from p3bm.permissions import require_reviewer, require_user
@@ -69,6 +69,11 @@ class ValueIn(BaseModel):
 class BatchIn(BaseModel):
     items: list[ValueIn] = Field(max_length=MAX_BATCH)
     dry_run: bool = False
+    skip_invalid: bool = Field(
+        default=False,
+        description="Write the valid items even when others are rejected. "
+        "Without it, one rejected item means nothing is written.",
+    )
     reason: str | None = Field(default=None, max_length=500)
 
 
@@ -91,6 +96,10 @@ class ItemResult(BaseModel):
 
 class BatchOut(BaseModel):
     dry_run: bool
+    written: bool = Field(
+        description="Whether the items' outcomes were stored. It is false for "
+        "a dry run and for a batch rejected because of an invalid item."
+    )
     added: int
     changed: int
     unchanged: int
@@ -136,7 +145,7 @@ def _writer_for(request: Request, user: User, lang: str) -> EntryWriter:
     return EntryWriter(request.app.state.db, user, rules, lang)
 
 
-def _summary(results, dry_run: bool) -> BatchOut:
+def _summary(results, dry_run: bool, written: bool) -> BatchOut:
     items = [ItemResult(**result.to_dict()) for result in results]
     count = {
         name: sum(r.outcome == name for r in results)
@@ -144,6 +153,7 @@ def _summary(results, dry_run: bool) -> BatchOut:
     }
     return BatchOut(
         dry_run=dry_run,
+        written=written,
         **count,
         rejected=len(results) - sum(count.values()),
         items=items,
@@ -180,15 +190,32 @@ def me(user: CurrentUser) -> UserOut:
     )  # type: ignore[arg-type]
 
 
-@router.post("/observations/batch", response_model=BatchOut)
+@router.post(
+    "/observations/batch",
+    response_model=BatchOut,
+    responses={
+        409: {
+            "model": BatchOut,
+            "description": "Nothing was written: an item's value changed since "
+            "it was read.",
+        },
+        422: {
+            "model": BatchOut,
+            "description": "Nothing was written: an item is invalid, locked or "
+            "not the user's to write. The items say which.",
+        },
+    },
+)
 def write_batch(
     request: Request,
     body: BatchIn,
     user: CurrentUser,
     lang: Annotated[str, Query(pattern="^(id|en)$")] = "id",
-) -> BatchOut:
-    """Write many values; each item gets its own outcome and problems.
+) -> Response:
+    """Write many values in one transaction; each item gets its outcome and problems.
 
+    One rejected item means nothing is written (409 for a version conflict,
+    422 otherwise), unless ``skip_invalid`` asks to write the valid items.
     With ``dry_run`` nothing is written and the outcomes say what would happen.
     """
     writer = _writer_for(request, require_user(user), lang)
@@ -197,8 +224,14 @@ def write_batch(
         channel="api",
         reason=body.reason or "api batch",
         dry_run=body.dry_run,
+        skip_invalid=body.skip_invalid,
     )
-    return _summary(results, body.dry_run)
+    is_stored = body.skip_invalid or is_written(results)
+    summary = _summary(results, body.dry_run, written=is_stored and not body.dry_run)
+    status = 200
+    if not is_stored:
+        status = 409 if any(r.outcome == "conflict" for r in results) else 422
+    return JSONResponse(summary.model_dump(), status_code=status)
 
 
 @router.put(
@@ -420,8 +453,9 @@ def dhis2_import(
     """
     found = require_user(user)
     entries, conflicts = dhis2.to_entries(body)
+    # DHIS2 imports the valid values of a set and lists the others as conflicts.
     results = _writer_for(request, found, "en").write(
-        entries, channel="api", reason="dhis2", dry_run=dryRun
+        entries, channel="api", reason="dhis2", dry_run=dryRun, skip_invalid=True
     )
     return dhis2.import_summary(results, conflicts, dryRun)
 
