@@ -123,6 +123,28 @@ def test_monitoring_verified_only(db, planned):
     assert dinkes.financial_percent == pytest.approx(20.0, abs=1e-3)
     assert dinkes.physical_percent == pytest.approx(20.0)
     assert dinkes.reported == 0
+    assert dinkes.financial_light == "red"
+
+
+def test_monitoring_unreported_quarter_keeps_lights(db, planned):
+    """Dinkes reported quarters 1 and 2 only, so at quarter 4 it is behind."""
+    with db.connect() as connection:
+        progress = line_progress(connection, YEAR, 4)
+    dinkes_lines = [item for item in progress if item.line.skpd == "DINKES"]
+    dinkes = {row.key: row for row in summarize(progress, "skpd")}["DINKES"]
+    assert {item.financial_light for item in dinkes_lines} == {"red"}
+    assert dinkes.reported == 0
+    assert dinkes.financial_percent == pytest.approx(40.0, abs=1e-3)
+    assert dinkes.financial_light == "red"
+    assert dinkes.physical_percent == pytest.approx(45.0)
+    assert dinkes.physical_light == "red"
+
+
+def test_monitoring_by_quarter_lights(db, planned):
+    with db.connect() as connection:
+        rows = by_quarter(connection, YEAR)
+    assert [row.reported for row in rows] == [4, 4, 0, 0]
+    assert [row.financial_light for row in rows] == ["red", "red", "red", "red"]
 
 
 def test_monitoring_outputs(db, planned):

@@ -94,6 +94,8 @@ class LineProgress:
     realised_in_quarter: float
     physical: float | None
     is_reported: bool
+    # Whether any quarter up to this one was reported, so realisation is known.
+    has_reports: bool = False
     outputs: list[OutputProgress] = field(default_factory=list)
     financial_light: str = GREY
     physical_light: str = GREY
@@ -190,11 +192,12 @@ def _progress(line, quarter: int, counted: dict, states, thresholds) -> LineProg
         realised_in_quarter=counted[quarter].realised if quarter in counted else 0.0,
         physical=latest.physical if latest else None,
         is_reported=quarter in counted,
+        has_reports=bool(counted),
         outputs=[OutputProgress(o, achieved.get(o.id or 0, 0.0)) for o in line.outputs],
     )
     planned = planned_percent(quarter)
     item.financial_light = thresholds.light(
-        item.financial_percent if counted else None, planned
+        item.financial_percent if item.has_reports else None, planned
     )
     item.physical_light = thresholds.light(item.physical, planned)
     return item
@@ -211,7 +214,9 @@ class ProgressRow:
     physical_weight: float = 0.0
     physical_pagu: float = 0.0
     lines: int = 0
+    # Lines that reported this quarter, and lines that reported any quarter.
     reported: int = 0
+    with_reports: int = 0
     planned: float = 0.0
     financial_light: str = GREY
     physical_light: str = GREY
@@ -236,11 +241,14 @@ class ProgressRow:
             self.physical_pagu += pagu
         self.lines += 1
         self.reported += item.is_reported
+        self.with_reports += item.has_reports
 
     def finish(self, planned: float, thresholds: Thresholds) -> ProgressRow:
         self.planned = planned
+        # Like a line's, a group's light is grey only when none of its lines
+        # reported any quarter, not when they missed the last one.
         self.financial_light = thresholds.light(
-            self.financial_percent if self.reported else None, planned
+            self.financial_percent if self.with_reports else None, planned
         )
         self.physical_light = thresholds.light(self.physical_percent, planned)
         return self
