@@ -286,6 +286,14 @@ def test_writer_locked_values(db, status):
     assert by_operator[0].outcome == "locked"
     assert by_analyst[0].outcome == "locked"
     assert stored(db, "STUNTING", KELURAHAN).value == 12
+    assert by_operator[0].errors[0]["message"] == (
+        f"the value is {status} and locked; Bappeda must reopen it first"
+    )
+    in_indonesian = EntryWriter(db, operator.user, rules_of(db), "id")
+    shown = {"verified": "terverifikasi", "published": "terbit"}[status]
+    assert write(in_indonesian, Entry("STUNTING", KELURAHAN, YEAR, 13))[0].errors[0][
+        "message"
+    ] == (f"nilai ini berstatus {shown} dan terkunci; Bappeda harus membukanya dulu")
 
 
 def test_writer_same_locked_value_is_unchanged(db):
@@ -400,7 +408,7 @@ def test_entry_home_lists_own_indicators(db, writable_server):
     assert page.status_code == 200
     assert 'href="/entri/STUNTING?tahun=2024' in page.text
     assert "/entri/DESIL1" not in page.text
-    assert 'id="submission-status">missing' in page.text
+    assert 'id="submission-status">belum ada data' in page.text
 
 
 def test_entry_home_viewer_forbidden(db, writable_server):
@@ -539,7 +547,7 @@ def test_entry_submit_button_submits(db, writable_server):
         after = client.get(response.headers["location"])
 
     assert response.status_code == 303
-    assert 'id="submission-status">submitted' in after.text
+    assert 'id="submission-status">dikirim' in after.text
     assert stored(db, "STUNTING", KELURAHAN).status == "submitted"
 
 

@@ -593,6 +593,8 @@ def test_locked_values_need_a_reason(db, data_file):
     report = run_import(db, revised)
     assert report.outcome == "rejected"
     assert [(p.row, p.code) for p in report.errors] == [(2, "locked_value")]
+    assert "sudah terbit dan terkunci" in report.errors[0].message("id")
+    assert "is published and locked" in report.errors[0].message("en")
     assert stored(db, "P0", "32.75", 2021) == pytest.approx(4.74)
     report = run_import(db, revised, reason="BPS revised the 2021 figure")
     assert report.changed == 1

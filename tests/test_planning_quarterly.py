@@ -262,6 +262,25 @@ def test_operator_cannot_verify(db, budget):
         review_quarter(connection, budget["dinkes"], "DINKES", YEAR, 1, "verify")
 
 
+def test_forbidden_transition_message(db, budget):
+    operator, analyst = budget["dinkes"], budget["analis"]
+    write(db, operator, entries_for(dinkes_lines(db), 1, 0.2, 20.0))
+    with db.begin() as connection:
+        submit_quarter(connection, operator, "DINKES", YEAR, 1)
+        review_quarter(connection, analyst, "DINKES", YEAR, 1, "verify")
+
+    with pytest.raises(WorkflowError) as raised, db.begin() as connection:
+        review_quarter(connection, analyst, "DINKES", YEAR, 1, "verify")
+
+    assert raised.value.text("id") == (
+        "Laporan triwulan I 2025 DINKES berstatus terverifikasi, jadi tidak bisa "
+        "diverifikasi."
+    )
+    assert raised.value.text("en") == (
+        "The triwulan I 2025 report of DINKES is verified, so it cannot be verified."
+    )
+
+
 def set_first_submission(db, skpd: str, quarter: int, moment: datetime) -> None:
     with db.begin() as connection:
         connection.execute(

@@ -459,7 +459,7 @@ def test_browser_skpd_reports_bappeda_monitors(browser, server, db):
 
     sign_in(page, "dinkes")
     page.goto(f"/perencanaan/triwulan?tahun={YEAR}&triwulan=1")
-    expect(page.locator("#quarter-status")).to_have_text("draft")
+    expect(page.locator("#quarter-status")).to_have_text("draf")
     for line in lines:
         page.fill(f"input[name='realised:{line.id}']", str(round(line.pagu * 0.2)))
         page.fill(f"input[name='physical:{line.id}']", "23")
@@ -469,15 +469,15 @@ def test_browser_skpd_reports_bappeda_monitors(browser, server, db):
     page.click("#save-reports")
     expect(page.locator(".notice")).to_contain_text("Tersimpan: 4 baru")
     page.click("#submit-quarter")
-    expect(page.locator("#quarter-status")).to_have_text("submitted")
+    expect(page.locator("#quarter-status")).to_have_text("dikirim")
     page.click("#logout")
 
     sign_in(page, "analis")
     page.goto(f"/perencanaan?tahun={YEAR}&triwulan=1")
     state = page.locator("#quarter-states tr[data-skpd=DINKES]")
-    expect(state).to_contain_text("submitted")
+    expect(state).to_contain_text("dikirim")
     expect(page.locator("#quarter-states tr[data-skpd=DISDIK]")).to_contain_text(
-        "missing"
+        "belum ada data"
     )
     dinkes = page.locator("#by-skpd tr[data-key=DINKES]")
     expect(dinkes).to_contain_text("20,0 %")
@@ -499,7 +499,7 @@ def test_browser_skpd_reports_bappeda_monitors(browser, server, db):
 
     page.goto(f"/perencanaan/triwulan?tahun={YEAR}&triwulan=1&skpd=DINKES")
     page.click("#verify-quarter")
-    expect(page.locator("#quarter-status")).to_have_text("verified")
+    expect(page.locator("#quarter-status")).to_have_text("terverifikasi")
     page.goto(f"/perencanaan?tahun={YEAR}&triwulan=1&lang=en")
     expect(page.locator("h1")).to_have_text("Monitoring 2025, Quarter I")
     expect(page.locator("#quarter-states tr[data-skpd=DINKES]")).to_contain_text(

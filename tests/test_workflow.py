@@ -226,13 +226,14 @@ def test_workflow_forbidden_transition(db, people, start, action):
     if start == "verified":
         do_review(db, analyst, "verify")
 
-    with pytest.raises(WorkflowError, match="cannot be"):
+    with pytest.raises(WorkflowError, match="cannot be") as raised:
         if action == "submit":
             do_submit(db, operator)
         else:
             do_review(db, analyst, action, "alasan")
 
     assert status_of(db) == start
+    assert "jadi tidak bisa" in raised.value.text("id")
 
 
 def test_submit_by_other_skpd_denied(db, people):

@@ -155,13 +155,13 @@ def test_yearly_round_in_browser(empty_db, tmp_path):
     assert f"Data\t{bad_row}\tnilai" in problem
     assert nothing_written
     assert written == "written"
-    assert submitted == "submitted"
-    assert returned == "returned"
+    assert submitted == "dikirim"
+    assert returned == "dikembalikan"
     assert comment in listed_comment
     assert f"Bappeda: {comment}" in form_comment
-    assert resubmitted == "submitted"
-    assert verified == "verified"
-    assert published == "published"
+    assert resubmitted == "dikirim"
+    assert verified == "terverifikasi"
+    assert published == "terbit"
     assert stored(db, "STUNTING", KELURAHAN).value == 21.5
     assert stored(db, "STUNTING", KELURAHAN).status == "published"
     assert filled_before == 0

@@ -20,6 +20,7 @@ from p3bm.areas import codes
 from p3bm.areas.registry import Area, get_area, home_region
 from p3bm.catalogue import LARGEST_VALUE, Catalogue, Indicator
 from p3bm.errors import AreaNotFound, WorkflowError
+from p3bm.i18n import status_label
 from p3bm.imports.numbers import MISSING, NOT_APPLICABLE, parse_number
 from p3bm.imports.records import disaggregation_problem
 from p3bm.observations import VERIFIED_STATUSES, utc_now
@@ -238,6 +239,8 @@ class EntryWriter:
         template = english if self.lang == "en" else indonesian
         if "value" in params:
             params["value"] = _shown(params["value"])
+        if "status" in params:
+            params["status"] = status_label(params["status"], self.lang)
         message = template.format(**params)
         # Version conflicts share one code for clients, whatever their cause.
         result.reject(_CLIENT_CODES.get(code, code), message, outcome)
@@ -599,7 +602,13 @@ def delete_value(
         if current is None:
             return False
         if current.status in VERIFIED_STATUSES:
-            raise WorkflowError(f"The value is {current.status} and locked.")
+            raise WorkflowError(
+                f"The value is {current.status} and locked.",
+                indonesian=(
+                    f"Nilai ini berstatus {status_label(current.status)} dan terkunci.",
+                    None,
+                ),
+            )
         # The history row and the comments, keyed by id, outlive the value.
         connection.execute(
             observation_change.insert(),

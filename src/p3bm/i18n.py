@@ -119,6 +119,23 @@ LABELS: dict[str, tuple[str, str]] = {
         "Nothing was saved: {rejected} values were rejected. Correct the marked "
         "cells and save again.",
     ),
+    # Statuses of values and submissions, and their timeliness.
+    "status_draft": ("draf", "draft"),
+    "status_submitted": ("dikirim", "submitted"),
+    "status_returned": ("dikembalikan", "returned"),
+    "status_verified": ("terverifikasi", "verified"),
+    "status_published": ("terbit", "published"),
+    "status_missing": ("belum ada data", "missing"),
+    "status_on_time": ("tepat waktu", "on time"),
+    "status_late": ("terlambat", "late"),
+    "status_overdue": ("lewat batas waktu", "overdue"),
+    "status_pending": ("belum dikirim", "pending"),
+    # Workflow actions as past participles: "it cannot be ...".
+    "action_submit": ("dikirim", "submitted"),
+    "action_return": ("dikembalikan", "returned"),
+    "action_verify": ("diverifikasi", "verified"),
+    "action_publish": ("diterbitkan", "published"),
+    "action_reopen": ("dibuka kembali", "reopened"),
 }
 
 
@@ -126,6 +143,14 @@ def label(key: str, lang: str = "id", **params: object) -> str:
     """The label ``key`` in ``lang``, with ``params`` filled in."""
     text = LABELS[key][1 if lang == "en" else 0]
     return text.format(**params) if params else text
+
+
+def status_label(status: str, lang: str = "id") -> str:
+    """Return the name of a status or timeliness key in ``lang``, or an unknown key."""
+    names = LABELS.get(f"status_{status}")
+    if names is None:
+        return status
+    return names[1 if lang == "en" else 0]
 
 
 def in_language(lang: str, indonesian: str, english: str) -> str:

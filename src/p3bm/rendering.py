@@ -9,7 +9,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from p3bm import __version__
 from p3bm.areas import codes
 from p3bm.formatting import format_number, format_percent
-from p3bm.i18n import label
+from p3bm.i18n import label, status_label
 
 
 @lru_cache(maxsize=1)
@@ -50,6 +50,7 @@ def render(template: str, lang: str, **context: object) -> str:
             fmt=lambda value, decimals=None: format_number(value, decimals, lang),
             pct=lambda value: format_percent(value, lang),
             level_label=lambda level: level_label(level, lang),
+            status_label=lambda status: status_label(status, lang),
             indicator_name=indicator_name,
             **context,
         )

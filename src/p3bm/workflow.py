@@ -28,6 +28,7 @@ from p3bm.areas.codes import COUNTRY_CODE
 from p3bm.areas.registry import get_area, home_region, in_subtree
 from p3bm.catalogue import Catalogue
 from p3bm.errors import P3BMError, PermissionDenied, ValidationFailed, WorkflowError
+from p3bm.i18n import label, status_label
 from p3bm.observations import utc_now
 from p3bm.permissions import can_submit, check_write, require_reviewer
 from p3bm.rules.engine import Candidate, RuleSet
@@ -155,11 +156,12 @@ def _change(
     allowed_from, target, _ = TRANSITIONS[action]
     if current.status not in allowed_from:
         raise WorkflowError(
-            f"{current.skpd_code} {current.year} is {current.status}; it cannot be "
-            f"{action}ed from there.",
+            f"{current.skpd_code} {current.year} is {current.status}, so it cannot "
+            f"be {label(f'action_{action}', 'en')}.",
             indonesian=(
-                f"{current.skpd_code} {current.year} berstatus {current.status}; "
-                f"aksi {action} tidak bisa dilakukan.",
+                f"{current.skpd_code} {current.year} berstatus "
+                f"{status_label(current.status)}, jadi tidak bisa "
+                f"{label(f'action_{action}')}.",
                 None,
             ),
         )

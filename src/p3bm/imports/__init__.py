@@ -20,6 +20,7 @@ from p3bm.areas.index import AreaIndex
 from p3bm.catalogue import Catalogue
 from p3bm.errors import InputFileError
 from p3bm.formatting import exact_text
+from p3bm.i18n import status_label
 from p3bm.imports.layout import Layout, LayoutOptions, Role, detect_layout
 from p3bm.imports.plain_rows import check_plain_rows
 from p3bm.imports.problems import ImportReport, Localized, Problem
@@ -163,7 +164,8 @@ class Importer:
             if stored is None or stored[0] == record.value:
                 kept.append(record)
                 continue
-            params = {"status": stored[1], "stored": stored[0]}
+            status = Localized(status_label(stored[1]), status_label(stored[1], "en"))
+            params = {"status": status, "stored": stored[0]}
             if record.is_derived:
                 # The row is the first category's, whose own value is not the one
                 # that differs.

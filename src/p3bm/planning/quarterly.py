@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from p3bm import i18n
 from p3bm.errors import PermissionDenied, WorkflowError
 from p3bm.observations import utc_now
 from p3bm.permissions import can_submit, require_reviewer
@@ -203,10 +204,12 @@ def _change_status(
         label = QUARTER_LABELS[current.quarter]
         raise WorkflowError(
             f"The triwulan {label} {current.year} report of {current.skpd_code} is "
-            f"{current.status}, so it cannot be {action}ed.",
+            f"{current.status}, so it cannot be "
+            f"{i18n.label(f'action_{action}', 'en')}.",
             indonesian=(
                 f"Laporan triwulan {label} {current.year} {current.skpd_code} "
-                f"berstatus {current.status}; aksi {action} tidak bisa dilakukan.",
+                f"berstatus {i18n.status_label(current.status)}, jadi tidak bisa "
+                f"{i18n.label(f'action_{action}')}.",
                 None,
             ),
         )
