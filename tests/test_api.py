@@ -294,7 +294,24 @@ def test_error_message_names_value(client):
     missing = client.get("/api/v1/completeness?area=32.75&lang=en").json()
     assert missing["error"]["message"] == "Invalid query.year: Field required."
     hilang = client.get("/api/v1/completeness?area=32.75").json()["error"]["message"]
-    assert hilang.startswith("Nilai query.year tidak sah (Field required)")
+    assert hilang.startswith("Nilai query.year tidak sah (wajib diisi)")
+    bukan_angka = client.get("/api/v1/observations?year=abc").json()["error"]
+    assert bukan_angka["message"].startswith(
+        "Nilai query.year.0 tidak sah (harus bilangan bulat)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        ("id", "Halaman tidak ditemukan. Periksa alamatnya."),
+        ("en", "Not Found"),
+    ],
+)
+def test_not_found_page_language(client, lang, message):
+    response = client.get("/tidak-ada", params={"lang": lang})
+    assert response.status_code == 404
+    assert f"<p>{message}</p>" in response.text
 
 
 def test_openapi_document_valid(client):

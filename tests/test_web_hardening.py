@@ -233,6 +233,7 @@ def test_security_headers_on_unexpected_error(db):
     response = asyncio.run(fetch())
 
     assert response.status_code == 500
+    assert "Terjadi kesalahan di server." in response.text
     for name, value in EXPECTED_HEADERS.items():
         assert response.headers.get(name) == value, name
     assert "default-src 'self'" in response.headers["content-security-policy"]

@@ -61,6 +61,32 @@ NUL_MESSAGES = {
     "en": "The text contains a NUL character (\\x00), which cannot be stored. "
     "Remove it and send again.",
 }
+# Indonesian for the HTTP errors the router raises itself, whose English
+# detail is the status phrase.
+HTTP_MESSAGES_ID = {
+    404: "Halaman tidak ditemukan. Periksa alamatnya.",
+    405: "Metode permintaan ini tidak diizinkan untuk alamat ini.",
+}
+INTERNAL_ERROR_MESSAGES = {
+    "id": "Terjadi kesalahan di server. Coba lagi nanti atau hubungi admin.",
+    "en": "Internal server error.",
+}
+# Indonesian reasons for the usual request validation errors, by pydantic's
+# error type; other types keep pydantic's English message.
+VALIDATION_REASONS_ID = {
+    "missing": "wajib diisi",
+    "int_parsing": "harus bilangan bulat",
+    "float_parsing": "harus angka",
+    "bool_parsing": "harus true atau false",
+    "string_pattern_mismatch": "bentuknya tidak sesuai",
+    "string_too_long": "terlalu panjang",
+    "string_too_short": "terlalu pendek",
+    "greater_than_equal": "terlalu kecil",
+    "less_than_equal": "terlalu besar",
+    "greater_than": "terlalu kecil",
+    "less_than": "terlalu besar",
+    "literal_error": "bukan salah satu pilihan yang sah",
+}
 
 
 class RequestTooLarge(StarletteHTTPException):
@@ -304,6 +330,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         if lang == "en":
             message = f"Invalid {where}: {reason}."
         else:
+            reason = VALIDATION_REASONS_ID.get(first.get("type"), reason)
             message = f"Nilai {where} tidak sah ({reason}); periksa alamat atau isian."
         return _error_response(request, 422, "invalid_request", message)
 
@@ -330,13 +357,17 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException):
-        return _error_response(request, exc.status_code, "http_error", str(exc.detail))
+        message = str(exc.detail)
+        lang = request.query_params.get("lang") or app.state.settings.lang
+        if lang != "en" and exc.status_code in HTTP_MESSAGES_ID:
+            message = HTTP_MESSAGES_ID[exc.status_code]
+        return _error_response(request, exc.status_code, "http_error", message)
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception):
         logger.exception("unexpected error on %s %s", request.method, request.url.path)
-        response = _error_response(
-            request, 500, "internal_error", "Internal server error."
-        )
+        lang = request.query_params.get("lang") or app.state.settings.lang
+        message = INTERNAL_ERROR_MESSAGES["en" if lang == "en" else "id"]
+        response = _error_response(request, 500, "internal_error", message)
         response.headers.update(SECURITY_HEADERS)
         return response
