@@ -142,6 +142,16 @@ def test_page_english(server):
     assert 'data-indicator="P0"' in response.text
 
 
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [("id", "Tidak ada analisis &#39;nope&#39;."), ("en", "There is no analysis")],
+)
+def test_page_unknown_kind(server, lang, message):
+    response = get(server, "/analisis/32.75/nope", tahun=2021, lang=lang)
+    assert response.status_code == 404
+    assert message in response.text
+
+
 def test_page_quadrant_chart(server):
     text = get(server, "/analisis/32.75/quadrant", tahun=2021).text
     assert 'class="chart scatter-chart"' in text

@@ -416,8 +416,11 @@ def test_entry_home_viewer_forbidden(db, writable_server):
 
     with signed_in(writable_server, "pembaca") as client:
         page = client.get("/entri")
+        english = client.get("/entri", params={"lang": "en"})
 
     assert page.status_code == 403
+    assert "Peran Pembaca tidak dapat mengisi data." in page.text
+    assert "Role viewer cannot enter data." in english.text
 
 
 def test_entry_form_shows_previous_value(db, writable_server):

@@ -239,10 +239,13 @@ def test_workflow_forbidden_transition(db, people, start, action):
 def test_submit_by_other_skpd_denied(db, people):
     enter(db, people["dinkes"], ("STUNTING", KELURAHAN, 12))
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as raised:
         do_submit(db, people["dinsos"])
 
     assert status_of(db) == "draft"
+    assert raised.value.text("id") == (
+        "Hanya operator DINKES atau Bappeda yang boleh mengirimnya."
+    )
 
 
 @pytest.mark.parametrize("action", ["verify", "publish", "reopen"])
@@ -259,10 +262,15 @@ def test_return_needs_comment(db, people):
     do_submit(db, people["dinkes"])
     kelurahan_id = stored(db, "STUNTING", KELURAHAN).id
 
-    with pytest.raises(WorkflowError, match="needs a comment"):
+    with pytest.raises(WorkflowError, match="needs a comment") as blank:
         do_return(db, people["analyst"], {kelurahan_id: " "})
-    with pytest.raises(WorkflowError, match="at least one value"):
+    with pytest.raises(WorkflowError, match="at least one value") as empty:
         do_return(db, people["analyst"], {})
+
+    assert blank.value.text("id") == (
+        "Setiap nilai yang dikembalikan wajib diberi keterangan."
+    )
+    assert empty.value.text("id").startswith("Pilih minimal satu nilai")
 
 
 def test_return_other_skpd_value_rejected(db, people):

@@ -294,6 +294,9 @@ def test_delete_other_skpd_forbidden(db, writable_server, tokens):
 
     assert response.status_code == 403
     assert stored(db, "P0", "32.75").value == 4.5
+    assert response.json()["error"]["message"] == (
+        "Tidak diizinkan: P0 milik SKPD BAPPEDA, bukan DINKES."
+    )
 
 
 def test_delete_locked_value_answers_409(db, writable_server, tokens):
@@ -319,6 +322,9 @@ def test_delete_locked_value_answers_409(db, writable_server, tokens):
 
     assert response.status_code == 409
     assert stored(db, "STUNTING", KELURAHAN).value == 12
+    assert response.json()["error"]["message"] == (
+        "Nilai ini berstatus terbit dan terkunci."
+    )
 
 
 # DHIS2 dataValueSets

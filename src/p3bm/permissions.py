@@ -86,7 +86,7 @@ def write_refusal(
             )
         return None
     return text(
-        f"peran {user.role} tidak dapat menulis nilai",
+        f"peran {user.role_label('id')} tidak dapat menulis nilai",
         f"role {user.role} cannot write values",
     )
 
@@ -94,7 +94,10 @@ def write_refusal(
 def check_write(user: User | None, indicator: Indicator, area: Area) -> None:
     reason = write_refusal(user, indicator, area)
     if reason is not None:
-        raise PermissionDenied(f"Not allowed: {reason}.")
+        alasan = write_refusal(user, indicator, area, lang="id")
+        raise PermissionDenied(
+            f"Not allowed: {reason}.", indonesian=(f"Tidak diizinkan: {alasan}.", None)
+        )
 
 
 def can_review(user: User | None) -> bool:

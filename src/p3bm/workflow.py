@@ -80,7 +80,12 @@ def get_submission(connection: Connection, skpd_code: str, year: int) -> Submiss
     ).first()
     if known is None:
         raise WorkflowError(
-            f"SKPD {skpd_code!r} is unknown.", hint="See `p3bm indicators`."
+            f"SKPD {skpd_code!r} is unknown.",
+            hint="See `p3bm indicators`.",
+            indonesian=(
+                f"SKPD {skpd_code!r} tidak dikenal.",
+                "Lihat daftarnya dengan `p3bm indicators`.",
+            ),
         )
     query = sa.select(submission).where(
         submission.c.skpd_code == skpd_code, submission.c.year == year
@@ -201,7 +206,11 @@ def submit(
     """Submit an SKPD's values for a year; raises ValidationFailed on rule problems."""
     if not can_submit(user, skpd_code):
         raise PermissionDenied(
-            f"Only {skpd_code}'s operators or Bappeda may submit it."
+            f"Only {skpd_code}'s operators or Bappeda may submit it.",
+            indonesian=(
+                f"Hanya operator {skpd_code} atau Bappeda yang boleh mengirimnya.",
+                None,
+            ),
         )
     current = get_submission(connection, skpd_code, year)
     rows = _skpd_observations(
@@ -263,14 +272,20 @@ def justify(
     Raises PermissionDenied unless ``user`` may write the value.
     """
     if not text.strip():
-        raise WorkflowError("A justification needs some text.")
+        raise WorkflowError(
+            "A justification needs some text.",
+            indonesian=("Keterangan wajib diisi.", None),
+        )
     row = connection.execute(
         sa.select(observation.c.indicator_code, observation.c.area_code).where(
             observation.c.id == observation_id
         )
     ).first()
     if row is None:
-        raise WorkflowError(f"Value {observation_id} does not exist.")
+        raise WorkflowError(
+            f"Value {observation_id} does not exist.",
+            indonesian=(f"Nilai {observation_id} tidak ditemukan.", None),
+        )
     check_write(
         user,
         Catalogue.load(connection).get(row.indicator_code),
@@ -299,9 +314,21 @@ def return_values(
     """Send values back to the SKPD, each with a comment saying what to correct."""
     require_reviewer(user)
     if not comments:
-        raise WorkflowError("Name at least one value to return, with a comment.")
+        raise WorkflowError(
+            "Name at least one value to return, with a comment.",
+            indonesian=(
+                "Pilih minimal satu nilai untuk dikembalikan, dengan keterangannya.",
+                None,
+            ),
+        )
     if any(not text.strip() for text in comments.values()):
-        raise WorkflowError("Every returned value needs a comment.")
+        raise WorkflowError(
+            "Every returned value needs a comment.",
+            indonesian=(
+                "Setiap nilai yang dikembalikan wajib diberi keterangan.",
+                None,
+            ),
+        )
     current = get_submission(connection, skpd_code, year)
     updated = _change(connection, current, "return", user, comment)
     rows = _returnable(connection, skpd_code, year, list(comments))
@@ -375,7 +402,10 @@ def review(
     """Verify, publish or reopen an SKPD's year; reopening needs a reason."""
     require_reviewer(user)
     if action not in ("verify", "publish", "reopen"):
-        raise WorkflowError(f"Unknown action {action!r}.")
+        raise WorkflowError(
+            f"Unknown action {action!r}.",
+            indonesian=(f"Aksi {action!r} tidak dikenal.", None),
+        )
     if action == "reopen" and not (reason or "").strip():
         raise WorkflowError(
             "Reopening needs a reason.",

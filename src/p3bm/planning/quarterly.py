@@ -156,7 +156,10 @@ def get_quarter_submission(
         sa.select(skpd.c.code).where(skpd.c.code == skpd_code)
     ).first()
     if known is None:
-        raise WorkflowError(f"SKPD {skpd_code!r} is unknown.")
+        raise WorkflowError(
+            f"SKPD {skpd_code!r} is unknown.",
+            indonesian=(f"SKPD {skpd_code!r} tidak dikenal.", None),
+        )
     c = quarter_submission.c
     query = sa.select(quarter_submission).where(
         c.skpd_code == skpd_code, c.year == year, c.quarter == quarter
@@ -304,7 +307,14 @@ def return_quarter(
     reports = _report_ids(connection, year, skpd_code, quarter)
     for line_id, text in (line_comments or {}).items():
         if line_id not in reports:
-            raise WorkflowError(f"Budget line {line_id} has no report to comment on.")
+            raise WorkflowError(
+                f"Budget line {line_id} has no report to comment on.",
+                indonesian=(
+                    f"Sub-kegiatan {line_id} belum punya laporan untuk diberi "
+                    "keterangan.",
+                    None,
+                ),
+            )
         if text.strip():
             connection.execute(
                 quarterly_comment.insert().values(
@@ -329,7 +339,13 @@ def review_quarter(
     """Verify or reopen an SKPD's quarter; reopening needs a reason."""
     require_reviewer(user)
     if action not in ("verify", "reopen"):
-        raise WorkflowError(f"Unknown action {action!r}; use verify or reopen.")
+        raise WorkflowError(
+            f"Unknown action {action!r}; use verify or reopen.",
+            indonesian=(
+                f"Aksi {action!r} tidak dikenal; pakai verify atau reopen.",
+                None,
+            ),
+        )
     if action == "reopen" and not (reason or "").strip():
         raise WorkflowError(
             "Reopening a report needs a reason.",

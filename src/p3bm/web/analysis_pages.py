@@ -74,7 +74,10 @@ def analysis_page(
 ) -> HTMLResponse:
     language = lang or request.app.state.settings.lang
     if kind not in KINDS:
-        raise AreaNotFound(f"There is no analysis {kind!r}.")
+        raise AreaNotFound(
+            f"There is no analysis {kind!r}.",
+            indonesian=(f"Tidak ada analisis {kind!r}.", None),
+        )
     settings = _settings(request, skema, pembanding)
     analysis = AnalysisRequest(
         indicators=[indikator.upper()] if indikator else [],

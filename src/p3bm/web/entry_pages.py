@@ -58,7 +58,13 @@ WRITER_ROLES = ("admin", "analyst", "skpd_operator", "area_operator")
 def _writer(user: User | None) -> User:
     user = require_user(user)
     if user.role not in WRITER_ROLES:
-        raise PermissionDenied(f"Role {user.role} cannot enter data.")
+        raise PermissionDenied(
+            f"Role {user.role} cannot enter data.",
+            indonesian=(
+                f"Peran {user.role_label('id')} tidak dapat mengisi data.",
+                None,
+            ),
+        )
     return user
 
 
@@ -650,7 +656,10 @@ def _review(db, reviewer: User, skpd: str, year: int, action: str, form) -> None
         else:
             actions = {"verifikasi": "verify", "terbitkan": "publish", "buka": "reopen"}
             if action not in actions:
-                raise PermissionDenied(f"Unknown action {action!r}.")
+                raise PermissionDenied(
+                    f"Unknown action {action!r}.",
+                    indonesian=(f"Aksi {action!r} tidak dikenal.", None),
+                )
             review(
                 connection,
                 reviewer,

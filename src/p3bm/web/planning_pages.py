@@ -642,7 +642,10 @@ async def quarterly_action(
                     comment,
                 )
             else:
-                raise WorkflowError(f"Unknown action {action!r}.")
+                raise WorkflowError(
+                    f"Unknown action {action!r}.",
+                    indonesian=(f"Aksi {action!r} tidak dikenal.", None),
+                )
     except WorkflowError as exc:
         return _quarterly(
             request,
