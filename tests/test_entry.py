@@ -180,6 +180,43 @@ def test_writer_rejects_bad_entries(db):
     assert count_rows(db, observation_change) == 0
 
 
+@pytest.mark.parametrize(
+    ("disaggregation", "indonesian", "english"),
+    [
+        (
+            "sex=L",
+            "rincian tidak sah: 'L' bukan kategori sex; pakai female atau male",
+            "invalid disaggregation: 'L' is not a sex; use female or male",
+        ),
+        (
+            "=SUM(A1)",
+            "rincian tidak sah: '=SUM(A1)' bukan dimensi rincian",
+            "invalid disaggregation: '=SUM(A1)' is not a dimension",
+        ),
+        (
+            "group=<b>x</b>",
+            "rincian tidak sah: '<b>x</b>' bukan kategori yang sah",
+            "invalid disaggregation: '<b>x</b>' is not a category",
+        ),
+        (
+            "sex=male;group=poor",
+            "rincian tidak sah: tulis setiap dimensi sekali saja, urut abjad",
+            "invalid disaggregation: give each dimension once, in alphabetical order",
+        ),
+    ],
+)
+def test_writer_disaggregation_message(db, disaggregation, indonesian, english):
+    in_english = writer(db)
+    in_indonesian = EntryWriter(db, in_english.user, rules_of(db), "id")
+    entry = Entry("JP", KELURAHAN, YEAR, 5, disaggregation)
+
+    id_message = write(in_indonesian, entry)[0].errors[0]["message"]
+    en_message = write(in_english, entry)[0].errors[0]["message"]
+
+    assert id_message.startswith(indonesian)
+    assert en_message.startswith(english)
+
+
 def test_writer_rejected_entry_writes_nothing(db):
     results = write(
         writer(db),

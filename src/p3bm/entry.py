@@ -290,7 +290,9 @@ class EntryWriter:
             self._reject(result, "invalid_year", value=entry.year)
         problem = disaggregation_problem(str(entry.disaggregation or ""))
         if problem is not None:
-            self._reject(result, "invalid_disaggregation", problem=problem)
+            self._reject(
+                result, "invalid_disaggregation", problem=problem.text(self.lang)
+            )
         if result.errors:
             return
         result.indicator, result.area = indicator, area

@@ -41,7 +41,7 @@ from p3bm.imports.numbers import (
     parse_number,
     parse_year,
 )
-from p3bm.imports.problems import ERROR, ImportReport, Problem
+from p3bm.imports.problems import ERROR, ImportReport, Localized, Problem
 
 if TYPE_CHECKING:
     from p3bm.imports.plain_rows import PlainRows
@@ -107,7 +107,7 @@ _DIMENSIONS = set(DIMENSION_HEADERS.values()) | {"group"}
 _CATEGORY_TEXT = re.compile(r"^[0-9a-z_]+$")
 
 
-def disaggregation_problem(text: str) -> str | None:
+def disaggregation_problem(text: str) -> Localized | None:
     """Say what is wrong with a disaggregation given as text, or None if it is valid.
 
     Valid text is what imports store: ``dimension=category`` pairs joined by
@@ -119,22 +119,31 @@ def disaggregation_problem(text: str) -> str | None:
     pairs = [part.partition("=") for part in text.split(";")]
     for dimension, sign, category in pairs:
         if not sign or dimension not in _DIMENSIONS:
-            return (
-                f"{dimension or text!r} is not a dimension; use one of "
-                f"{', '.join(sorted(_DIMENSIONS))}, as in sex=female"
+            listed = ", ".join(sorted(_DIMENSIONS))
+            return Localized(
+                f"{dimension or text!r} bukan dimensi rincian; pakai salah satu "
+                f"dari {listed}, misalnya sex=female",
+                f"{dimension or text!r} is not a dimension; use one of {listed}, "
+                "as in sex=female",
             )
         known = COMPLETE_CATEGORIES.get(dimension)
         if known is not None and category not in known:
-            return (
-                f"{category!r} is not a {dimension}; use {' or '.join(sorted(known))}"
+            return Localized(
+                f"{category!r} bukan kategori {dimension}; pakai "
+                f"{' atau '.join(sorted(known))}",
+                f"{category!r} is not a {dimension}; use {' or '.join(sorted(known))}",
             )
         if not _CATEGORY_TEXT.match(category):
-            return (
-                f"{category!r} is not a category: use lower-case letters, digits and _"
+            return Localized(
+                f"{category!r} bukan kategori yang sah: pakai huruf kecil, angka dan _",
+                f"{category!r} is not a category: use lower-case letters, digits and _",
             )
     dimensions = [dimension for dimension, _, _ in pairs]
     if dimensions != sorted(set(dimensions)):
-        return "give each dimension once, in alphabetical order"
+        return Localized(
+            "tulis setiap dimensi sekali saja, urut abjad",
+            "give each dimension once, in alphabetical order",
+        )
     return None
 
 
