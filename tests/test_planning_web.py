@@ -257,6 +257,36 @@ def test_api_budget_upload_rejected(server, db, tmp_path):
     assert [p["code"] for p in report["problems"]] == ["invalid_number"]
 
 
+@pytest.mark.parametrize(
+    ("lang", "outcome", "header", "message"),
+    [
+        (
+            "id",
+            "ditolak",
+            "<th>Lembar</th><th>Baris</th><th>Kolom</th>",
+            "bukan angka",
+        ),
+        ("en", "rejected", "<th>Sheet</th><th>Row</th><th>Column</th>", "not a number"),
+    ],
+)
+def test_page_budget_upload_rejected(server, tmp_path, lang, outcome, header, message):
+    path = tmp_path / "salah.csv"
+    path.write_text("kode;pagu;skpd\n1.02.02.2.02.0004;x;DINKES\n", encoding="utf-8")
+    with signed_in(server, "analis", PASSWORD) as client:
+        page = client.get("/perencanaan/anggaran", params={"tahun": YEAR})
+        response = client.post(
+            "/perencanaan/anggaran-unggah",
+            params={"tahun": YEAR, "lang": lang},
+            data={"csrf_token": csrf_of(page)},
+            files={"file": ("salah.csv", path.read_bytes(), "text/csv")},
+        )
+
+    assert response.status_code == 422
+    assert f'data-outcome="rejected">{outcome} ·' in response.text
+    assert header in response.text
+    assert message in response.text
+
+
 def test_api_budget_upload_other_skpd_forbidden(server, db, tmp_path):
     path = write_budget_xlsx(tmp_path / "apbd.xlsx")
     with api_client(server, token_of(db, "dinkes")) as client:

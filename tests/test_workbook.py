@@ -274,6 +274,8 @@ def test_upload_page_reports_every_problem(db, writable_server):
     assert 'data-outcome="rejected"' in response.text
     for sheet, row, column, _ in expected_problems(data):
         assert f"<td>{sheet}</td><td>{row}</td><td>{column}</td>" in response.text
+    assert "<th>Tingkat</th><th>Lembar</th><th>Baris</th>" in response.text
+    assert '<tr class="error"><td>kesalahan</td>' in response.text
     assert count_rows(db, observation) == 0
 
 

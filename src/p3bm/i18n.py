@@ -130,6 +130,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "status_late": ("terlambat", "late"),
     "status_overdue": ("lewat batas waktu", "overdue"),
     "status_pending": ("belum dikirim", "pending"),
+    # Columns and severities of the problem tables of uploads and imports.
+    "severity": ("Tingkat", "Severity"),
+    "sheet": ("Lembar", "Sheet"),
+    "row": ("Baris", "Row"),
+    "column": ("Kolom", "Column"),
+    "code": ("Kode", "Code"),
+    "severity_error": ("kesalahan", "error"),
+    "severity_warning": ("peringatan", "warning"),
+    "severity_info": ("info", "info"),
     # Workflow actions as past participles: "it cannot be ...".
     "action_submit": ("dikirim", "submitted"),
     "action_return": ("dikembalikan", "returned"),
