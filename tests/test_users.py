@@ -629,6 +629,9 @@ def test_users_page_manages_users(db, writable_server):
         listing = client.get("/pengguna")
 
     assert page.status_code == 200
+    assert '<option value="area_operator">Operator kecamatan/kelurahan</option>' in (
+        page.text
+    )
     assert added.status_code == 303
     assert disabled.status_code == 303
     assert after_disable is False
@@ -708,6 +711,7 @@ def test_account_page_creates_and_revokes_token(db, writable_server):
 
     new_token = shown.text.split('id="new-token">', 1)[1].split("<", 1)[0]
     assert new_token.startswith("p3bm_")
+    assert "<th>Awalan</th>" in shown.text
     assert new_token not in shown_again.text
     assert revoked.status_code == 303
     with api_client(writable_server, new_token) as client:

@@ -147,6 +147,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "action_reopen": ("dibuka kembali", "reopened"),
 }
 
+# Indonesian names of the dimensions and fixed categories of disaggregations.
+DISAGGREGATION_WORDS_ID = {
+    "sex": "jenis kelamin",
+    "male": "laki-laki",
+    "female": "perempuan",
+    "age": "umur",
+    "urban_rural": "perkotaan/perdesaan",
+    "urban": "perkotaan",
+    "rural": "perdesaan",
+    "group": "kelompok",
+}
+
 
 def label(key: str, lang: str = "id", **params: object) -> str:
     """The label ``key`` in ``lang``, with ``params`` filled in."""
@@ -160,6 +172,22 @@ def status_label(status: str, lang: str = "id") -> str:
     if names is None:
         return status
     return names[1 if lang == "en" else 0]
+
+
+def disaggregation_label(text: str, lang: str = "id") -> str:
+    """Write a stored disaggregation such as ``sex=female`` for readers.
+
+    Returns ``jenis kelamin: perempuan`` in Indonesian and ``sex: female`` in
+    English; a category without a fixed name keeps its stored text.
+    """
+    words = {} if lang == "en" else DISAGGREGATION_WORDS_ID
+    parts = []
+    for pair in text.split(";") if text else ():
+        dimension, _, category = pair.partition("=")
+        parts.append(
+            f"{words.get(dimension, dimension)}: {words.get(category, category)}"
+        )
+    return "; ".join(parts)
 
 
 def in_language(lang: str, indonesian: str, english: str) -> str:

@@ -16,7 +16,7 @@ from p3bm.observations import value_history
 from p3bm.permissions import require_admin, require_user
 from p3bm.spreadsheet import escape_csv_value
 from p3bm.users import (
-    ROLES,
+    ROLE_LABELS,
     UserError,
     auth_events,
     authenticate,
@@ -117,7 +117,12 @@ def users_page(request: Request, user: CurrentUser, lang: Lang = "id") -> HTMLRe
         users = list_users(connection)
         skpd_codes = sorted(known_skpd_codes(connection))
     return render_page(
-        request, "web/users.html", lang, users=users, roles=ROLES, skpd_codes=skpd_codes
+        request,
+        "web/users.html",
+        lang,
+        users=users,
+        roles=ROLE_LABELS,
+        skpd_codes=skpd_codes,
     )
 
 
