@@ -149,6 +149,8 @@ def test_crosswalk_import(empty_db):
     path = sample_file("crosswalk/odj_idm_pencemaran_air_desa_jabar_bps_kemendagri.csv")
     result = import_crosswalk(empty_db, path)
     assert result.pairs == {"district": 538, "village": 5312}
+    assert result.pairs_text() == "538 kecamatan, 5312 desa/kelurahan"
+    assert result.pairs_text("en") == "538 district, 5312 village"
     warnings = [p for p in result.report.problems if p.code == "ambiguous_mapping"]
     assert [p.value for p in warnings] == ["3209171"]
     with empty_db.connect() as connection:

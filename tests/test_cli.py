@@ -701,3 +701,49 @@ def test_init_refuses_a_foreign_database(tmp_path, p3bm):
     assert "contains tables of another application (pelanggan)" in run.err
     with sa.create_engine(f"sqlite:///{path}").connect() as connection:
         assert sa.inspect(connection).get_table_names() == ["pelanggan"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "boundaries", "table"),
+    [
+        (
+            "id",
+            "kota_bekasi_kecamatan_dari_kelurahan.geojson: 12 poligon",
+            "odj_jumlah_penduduk_miskin_kabkota_jabar.csv: tersimpan, 492 baru, "
+            "0 berubah, 0 sama",
+        ),
+        (
+            "en",
+            "kota_bekasi_kecamatan_dari_kelurahan.geojson: 12 polygons",
+            "odj_jumlah_penduduk_miskin_kabkota_jabar.csv: written, 492 added, "
+            "0 changed, 0 unchanged",
+        ),
+    ],
+)
+def test_up_reports_samples_in_language(
+    p3bm, empty_db, tmp_path, lang, boundaries, table
+):
+    folder = tmp_path / "data"
+    for relative in (
+        "boundaries/kota_bekasi_kecamatan_dari_kelurahan.geojson",
+        "statistik/odj_jumlah_penduduk_miskin_kabkota_jabar.csv",
+    ):
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / relative).symlink_to(sample_file(relative))
+
+    run = p3bm(
+        "--db",
+        empty_db.url,
+        "--lang",
+        lang,
+        "up",
+        "--no-serve",
+        "--sample-data",
+        folder,
+        "--output",
+        tmp_path / "out" / "report.html",
+    )
+
+    assert run.code == 0
+    assert f"  {boundaries}\n" in run.out
+    assert f"  {table}\n" in run.out

@@ -18,6 +18,7 @@ import yaml
 from p3bm.areas.boundaries import import_boundaries
 from p3bm.areas.crosswalk import import_crosswalk
 from p3bm.errors import P3BMError
+from p3bm.i18n import in_language, label
 from p3bm.imports import Importer, ImportOptions
 from p3bm.storage.database import Database
 
@@ -44,8 +45,12 @@ def load_samples(
     user: str,
     rejected_dir: Path,
     progress: Callable[[str], None] = lambda line: None,
+    lang: str = "id",
 ) -> SampleLoad:
-    """Import each sample file found in ``folder``; a failure does not stop the rest."""
+    """Import each sample file found in ``folder``; a failure does not stop the rest.
+
+    The lines of the result and of ``progress`` are written in ``lang``.
+    """
     manifest = sample_manifest()
     result = SampleLoad()
 
@@ -60,7 +65,8 @@ def load_samples(
                 result,
                 note,
                 path,
-                lambda p: _crosswalk_line(import_crosswalk(db, p), p),
+                lambda p: _crosswalk_line(import_crosswalk(db, p), p, lang),
+                lang,
             )
     for relative in manifest.get("boundaries", []):
         path = folder / relative
@@ -69,7 +75,8 @@ def load_samples(
                 result,
                 note,
                 path,
-                lambda p: f"{p.name}: {import_boundaries(db, p).matched} polygons",
+                lambda p: _boundaries_line(import_boundaries(db, p), p, lang),
+                lang,
             )
     importer = Importer(db, user)
     for entry in manifest.get("tables", []):
@@ -86,8 +93,9 @@ def load_samples(
             note,
             path,
             lambda p, o=options: _table_line(
-                importer.import_file(p, ImportOptions(**o))
+                importer.import_file(p, ImportOptions(**o)), lang
             ),
+            lang,
         )
     return result
 
@@ -99,25 +107,47 @@ def _present(path: Path, result: SampleLoad) -> bool:
     return False
 
 
-def _run(result: SampleLoad, note, path: Path, action) -> None:
+def _run(result: SampleLoad, note, path: Path, action, lang: str) -> None:
     try:
         note(action(path))
     except P3BMError as exc:
         logger.warning("sample file %s failed: %s", path, exc)
-        result.failed.append(f"{path.name}: {exc}")
-        note(f"{path.name}: FAILED: {exc}")
+        message = exc.text(lang)
+        result.failed.append(f"{path.name}: {message}")
+        note(
+            in_language(lang, f"{path.name}: GAGAL: ", f"{path.name}: FAILED: ")
+            + message
+        )
 
 
-def _crosswalk_line(outcome, path: Path) -> str:
-    pairs = ", ".join(f"{count} {level}" for level, count in outcome.pairs.items())
-    return f"{path.name}: crosswalk {pairs}"
+def _crosswalk_line(outcome, path: Path, lang: str) -> str:
+    pairs = outcome.pairs_text(lang)
+    return in_language(
+        lang, f"{path.name}: padanan kode {pairs}", f"{path.name}: crosswalk {pairs}"
+    )
 
 
-def _table_line(report) -> str:
-    line = (
-        f"{report.file}: {report.outcome}, {report.added} added, {report.changed} "
-        f"changed, {report.unchanged} unchanged"
+def _boundaries_line(outcome, path: Path, lang: str) -> str:
+    return in_language(
+        lang,
+        f"{path.name}: {outcome.matched} poligon",
+        f"{path.name}: {outcome.matched} polygons",
+    )
+
+
+def _table_line(report, lang: str) -> str:
+    outcome = label(f"outcome_{report.outcome}", lang)
+    line = in_language(
+        lang,
+        f"{report.file}: {outcome}, {report.added} baru, {report.changed} berubah, "
+        f"{report.unchanged} sama",
+        f"{report.file}: {outcome}, {report.added} added, {report.changed} "
+        f"changed, {report.unchanged} unchanged",
     )
     if report.rejected_rows:
-        line += f", {report.rejected_rows} rows rejected ({report.rejected_file})"
+        line += in_language(
+            lang,
+            f", {report.rejected_rows} baris ditolak ({report.rejected_file})",
+            f", {report.rejected_rows} rows rejected ({report.rejected_file})",
+        )
     return line

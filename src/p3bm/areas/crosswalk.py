@@ -45,6 +45,14 @@ class CrosswalkResult:
     added: int = 0
     updated: int = 0
 
+    def pairs_text(self, lang: str = "id") -> str:
+        """Count the pairs by level, as in ``538 kecamatan, 5312 desa/kelurahan``."""
+        names = codes.LEVEL_LABELS_EN if lang == "en" else codes.LEVEL_LABELS_ID
+        return ", ".join(
+            f"{count} {names[codes.parse_level(level)].lower()}"
+            for level, count in self.pairs.items()
+        )
+
 
 def _level_of_header(words: set[str]) -> int | None:
     for level in (codes.VILLAGE, codes.DISTRICT, codes.REGENCY):

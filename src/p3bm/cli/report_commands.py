@@ -194,6 +194,7 @@ def up(app: App, region, sample_data, output, then_serve, host, port) -> None:
             app.settings.user,
             out_folder / "rejected",
             progress=lambda line: click.echo("  " + line),
+            lang=app.lang,
         )
         if result.skipped:
             click.echo(
