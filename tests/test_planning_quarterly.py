@@ -387,9 +387,9 @@ def test_cli_set_rejected_exits_1(db, budget, p3bm):
         p3bm, db, line.id, "--realised", 1e13, "--physical", 10
     )
     assert code == 1
-    assert out == "rejected\n"
+    assert out == "ditolak\n"
     assert "realisation_above_pagu" in err
-    assert f"Laporan baris {line.id} triwulan 2 tidak ditulis (rejected)." in err
+    assert f"Laporan baris {line.id} triwulan 2 tidak ditulis (ditolak)." in err
     code, out, _ = p3bm(
         "--db",
         db.url,
@@ -414,11 +414,11 @@ def test_cli_set_written_exits_0(db, budget, p3bm):
         p3bm, db, line.id, "--realised", 1000, "--physical", 10
     )
     assert code == 0, err
-    assert out == "added\n"
+    assert out == "ditambahkan\n"
 
 
 def test_cli_set_unknown_line_exits_1(db, budget, p3bm):
     code, out, err = quarterly_set(p3bm, db, 999_999, "--realised", 1, "--physical", 1)
     assert code == 1
-    assert out == "rejected\n"
+    assert out == "ditolak\n"
     assert "unknown_line" in err

@@ -11,6 +11,7 @@ from planning_support import (
     YEAR,
     add_users,
     full_rows,
+    run_cli,
     write_budget_csv,
     write_budget_xlsx,
 )
@@ -622,3 +623,42 @@ def test_budget_year_from_option(db, tmp_path):
         "1.02.02.2.02.0004",
         "1.06.05.2.02.0001",
     }
+
+
+@pytest.mark.parametrize(
+    ("lang", "note", "summary"),
+    [
+        (
+            "id",
+            "info: apbd.csv, baris 14, kolom 'Indikator Keluaran': [output_continued]",
+            "apbd.csv: tersimpan; 11 sub-kegiatan, 11 baru, 0 berubah, 0 sama.",
+        ),
+        (
+            "en",
+            "info: apbd.csv, row 14, column 'Indikator Keluaran': [output_continued]",
+            "apbd.csv: written; 11 sub-activities, 11 added, 0 changed, 0 unchanged.",
+        ),
+    ],
+)
+def test_cli_budget_import_language(db, capsys, tmp_path, lang, note, summary):
+    path = write_budget_csv(tmp_path / "apbd.csv")
+
+    code, out, err = run_cli(
+        capsys, "--db", db.url, "--lang", lang, "budget", "import", path
+    )
+
+    assert code == 0, err
+    assert note in out
+    assert out.endswith(summary + "\n")
+
+
+def test_cli_budget_import_rejected_indonesian(db, capsys, tmp_path):
+    path = tmp_path / "salah.csv"
+    path.write_text("kode;pagu;skpd\n1.02.02.2.02.0004;x;DINKES\n", encoding="utf-8")
+
+    code, out, err = run_cli(capsys, "--db", db.url, "budget", "import", path)
+
+    assert code == 1
+    assert "kesalahan: salah.csv, baris 2, kolom 'pagu': [invalid_number]" in out
+    assert "salah.csv: ditolak; " in out
+    assert "Galat: salah.csv berisi 2 galat; tidak ada yang ditulis." in err

@@ -452,16 +452,16 @@ def test_cli_submission_commands(db, people):
 
     rows = {row["skpd"]: row for row in json.loads(status.out)}
     assert deadline.code == 0, deadline.err
-    assert submitted.out.strip() == "DINKES 2024: submitted"
+    assert submitted.out.strip() == "DINKES 2024: dikirim"
     assert rows["DINKES"]["status"] == "submitted"
     assert rows["DINKES"]["timeliness"] == "on_time"
     assert rows["DINKES"]["deadline"] == "2099-03-31"
     assert rows["DINKES"]["values"] == 1
     assert rows["DPUPR"]["status"] == "missing"
-    assert verified.out.strip() == "DINKES 2024: verified"
+    assert verified.out.strip() == "DINKES 2024: terverifikasi"
     assert no_reason.code == 1
     assert "alasan" in no_reason.err
-    assert published.out.strip() == "DINKES 2024: published"
+    assert published.out.strip() == "DINKES 2024: terbit"
     assert stored(db, "STUNTING", KELURAHAN).status == "published"
 
 

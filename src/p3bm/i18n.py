@@ -109,6 +109,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "outcome_written": ("tersimpan", "written"),
     "outcome_rejected": ("ditolak", "rejected"),
     "outcome_checked": ("diperiksa, belum disimpan", "checked, not written"),
+    "outcome_added": ("ditambahkan", "added"),
+    "outcome_changed": ("diubah", "changed"),
+    "outcome_unchanged": ("tidak berubah", "unchanged"),
+    "outcome_forbidden": ("tidak diizinkan", "forbidden"),
+    "outcome_locked": ("terkunci", "locked"),
+    "outcome_conflict": ("bentrok versi", "conflict"),
     "saved": (
         "Tersimpan: {added} baru, {changed} berubah, {unchanged} sama.",
         "Saved: {added} added, {changed} changed, {unchanged} unchanged.",

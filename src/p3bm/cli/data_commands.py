@@ -25,6 +25,7 @@ from p3bm.cli import App, pass_app
 from p3bm.cli.output import format_option, print_json, print_rows
 from p3bm.completeness import compute_completeness
 from p3bm.errors import ConfigurationError, ImportRejected
+from p3bm.i18n import label
 from p3bm.imports import Importer, ImportOptions, ImportReport
 from p3bm.observations import STATUSES, query_values, value_history
 
@@ -195,7 +196,7 @@ def import_crosswalk_command(app: App, file: Path) -> None:
     except ImportRejected as exc:
         _print_problems(app, exc.report)
         raise
-    pairs = ", ".join(f"{count} {level}" for level, count in result.pairs.items())
+    pairs = result.pairs_text(app.lang)
     click.echo(
         app.text(
             f"{file.name}: {pairs}; {result.added} padanan baru, "
@@ -345,7 +346,8 @@ def _print_problems(app: App, report: ImportReport, verbose: bool = False) -> No
 
 def _echo_problem(app: App, problem, suffix: str = "") -> None:
     click.echo(
-        f"  {problem.severity}: {problem.location(app.lang)}: "
+        f"  {label(f'severity_{problem.severity}', app.lang)}: "
+        f"{problem.location(app.lang)}: "
         f"[{problem.code}] {problem.message(app.lang)}{suffix}",
         err=True,
     )

@@ -25,6 +25,7 @@ from p3bm.errors import (
     PermissionDenied,
     WorkflowError,
 )
+from p3bm.i18n import label
 from p3bm.planning.audit import change_history
 from p3bm.planning.budget_analysis import (
     DIMENSIONS,
@@ -111,17 +112,19 @@ def import_budget(app: App, path, year, skpd, sheet, dry_run, output_format) -> 
     if output_format == "json":
         print_json(report.to_dict(app.lang))
     else:
+        outcome = label(f"outcome_{report.outcome}", app.lang)
         for problem in report.problems:
             click.echo(
-                f"{problem.severity}: {problem.location(app.lang)}: "
+                f"{label(f'severity_{problem.severity}', app.lang)}: "
+                f"{problem.location(app.lang)}: "
                 f"[{problem.code}] {problem.message(app.lang)}"
             )
         click.echo(
             app.text(
-                f"{report.file}: {report.outcome}; {report.lines} sub-kegiatan, "
+                f"{report.file}: {outcome}; {report.lines} sub-kegiatan, "
                 f"{report.added} baru, {report.changed} berubah, "
                 f"{report.unchanged} sama.",
-                f"{report.file}: {report.outcome}; {report.lines} sub-activities, "
+                f"{report.file}: {outcome}; {report.lines} sub-activities, "
                 f"{report.added} added, {report.changed} changed, "
                 f"{report.unchanged} unchanged.",
             )
@@ -331,7 +334,7 @@ def set_report(
     data = result.to_dict(app.lang)
     for problem in data["errors"] + data["warnings"]:  # type: ignore[operator]
         click.echo(f"{problem['code']}: {problem['message']}", err=True)
-    click.echo(f"{result.outcome}")
+    click.echo(label(f"outcome_{result.outcome}", app.lang))
     if result.outcome in FAILED_OUTCOMES:
         error = FAILED_OUTCOMES[result.outcome]
         raise error(
@@ -339,7 +342,7 @@ def set_report(
             f"{result.outcome}; nothing was written.",
             indonesian=(
                 f"Laporan baris {line_id} triwulan {quarter} tidak ditulis "
-                f"({result.outcome}).",
+                f"({label(f'outcome_{result.outcome}')}).",
                 None,
             ),
         )

@@ -17,6 +17,7 @@ from p3bm.catalogue import Catalogue
 from p3bm.cli import App, pass_app
 from p3bm.cli.output import format_option, print_rows
 from p3bm.errors import ConfigurationError, ValidationFailed
+from p3bm.i18n import label, status_label
 from p3bm.observations import value_history
 from p3bm.rules import load_rules
 from p3bm.users import (
@@ -355,12 +356,15 @@ def _action(name: str):
             except ValidationFailed as exc:
                 for broken in exc.results:
                     click.echo(
-                        f"  {broken.severity}: {broken.indicator} {broken.area} "
+                        f"  {label(f'severity_{broken.severity}', app.lang)}: "
+                        f"{broken.indicator} {broken.area} "
                         f"{broken.year}: {broken.message(app.lang)}",
                         err=True,
                     )
                 raise
-        click.echo(f"{result.skpd_code} {result.year}: {result.status}")
+        click.echo(
+            f"{result.skpd_code} {result.year}: {status_label(result.status, app.lang)}"
+        )
 
     command.__doc__ = (
         f"{name.capitalize()} an SKPD's data for a year.\n\n"
