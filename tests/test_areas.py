@@ -103,6 +103,22 @@ def test_bare_shared_name_is_ambiguous(index):
         index.match_name("Bekasi", levels={codes.REGENCY})
     assert "Kota Bekasi (32.75)" in raised.value.candidates
     assert "Kabupaten Bekasi (32.16)" in raised.value.candidates
+    assert raised.value.text("id").startswith("Nama 'Bekasi' cocok dengan 2 wilayah:")
+    assert "Tulis kodenya" in raised.value.text("id")
+
+
+def test_unknown_name_suggests_in_both_languages(index):
+    with pytest.raises(AreaNotFound) as raised:
+        index.match_name("Jatiasihh", levels={codes.VILLAGE}, within="32.75")
+    assert raised.value.text("id") == (
+        "Tidak ada wilayah bernama 'Jatiasihh' di tingkat desa/kelurahan di "
+        "Kota Bekasi (32.75). Mungkin maksudnya Jatiasih? Jika bukan, tulis kode "
+        "wilayahnya."
+    )
+    assert raised.value.text("en") == (
+        "No area is named 'Jatiasihh' at level village in Kota Bekasi (32.75). "
+        "Did you mean Jatiasih? Otherwise write the area code."
+    )
 
 
 def test_bare_name_means_kabupaten_when_preferred(index):

@@ -481,10 +481,17 @@ def test_database_not_initialised(empty_db, p3bm):
     assert "p3bm init --region" in run.err
 
 
-def test_bad_database_scheme(p3bm):
-    run = p3bm("--db", "mysql://localhost/p3bm", "areas")
+@pytest.mark.parametrize(
+    ("lang", "start"),
+    [
+        ("id", "Galat: Skema URL basis data 'mysql' pada"),
+        ("en", "Error: Unsupported database URL scheme 'mysql'"),
+    ],
+)
+def test_bad_database_scheme(p3bm, lang, start):
+    run = p3bm("--db", "mysql://localhost/p3bm", "--lang", lang, "areas")
     assert run.code == 2
-    assert_one_error_line(run, "Galat: Unsupported database URL scheme 'mysql'")
+    assert_one_error_line(run, start)
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
@@ -492,8 +499,11 @@ def test_unknown_environment_variable(p3bm, monkeypatch, tmp_path, lang):
     monkeypatch.setenv("P3BM_COLOUR", "biru")
     run = p3bm("--db", tmp_path / "x.sqlite", "--lang", lang, "areas")
     assert run.code == 2
-    prefix = "Error" if lang == "en" else "Galat"
-    assert_one_error_line(run, f"{prefix}: Unknown environment variable P3BM_COLOUR.")
+    expected = {
+        "id": "Galat: Variabel lingkungan P3BM_COLOUR tidak dikenal.",
+        "en": "Error: Unknown environment variable P3BM_COLOUR.",
+    }
+    assert_one_error_line(run, expected[lang])
 
 
 def run_process(*args: object, env: dict[str, str] | None = None):
@@ -618,8 +628,8 @@ def test_process_database_not_ready(empty_db):
 @pytest.mark.parametrize(
     ("args", "env", "prefix"),
     [
-        (["--db", "mysql://localhost/p3bm", "areas"], {}, "Galat: Unsupported"),
-        (["areas"], {"P3BM_COLOUR": "biru"}, "Galat: Unknown environment"),
+        (["--db", "mysql://localhost/p3bm", "areas"], {}, "Galat: Skema URL"),
+        (["areas"], {"P3BM_COLOUR": "biru"}, "Galat: Variabel lingkungan"),
     ],
 )
 def test_process_configuration_errors(args, env, prefix):

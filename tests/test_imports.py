@@ -8,6 +8,7 @@ from conftest import sample_file
 from p3bm.catalogue import Catalogue
 from p3bm.errors import IndicatorNotFound, InputFileError
 from p3bm.imports import Importer, ImportOptions
+from p3bm.imports.reading import decode_text, read_tables
 from p3bm.observations import query_values, value_history
 from p3bm.storage.schema import import_run
 
@@ -599,3 +600,32 @@ def test_locked_values_need_a_reason(db, data_file):
     report = run_import(db, revised, reason="BPS revised the 2021 figure")
     assert report.changed == 1
     assert stored(db, "P0", "32.75", 2021) == pytest.approx(4.80)
+
+
+def test_missing_sheet_message_in_both_languages(tmp_path):
+    path = tmp_path / "data.xlsx"
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Data"
+    workbook.save(path)
+
+    with pytest.raises(InputFileError) as raised:
+        read_tables(path, sheet="Lampiran")
+
+    assert raised.value.text("id") == (
+        "Buku kerja data.xlsx tidak punya lembar 'Lampiran'. Lembarnya: Data."
+    )
+    assert raised.value.text("en") == (
+        "Workbook data.xlsx has no sheet 'Lampiran'. Its sheets are: Data."
+    )
+
+
+def test_undecodable_text_message_in_both_languages():
+    with pytest.raises(InputFileError) as raised:
+        decode_text("data.csv", b"kode;nilai\n32.75;\x81\x8d\n")
+
+    assert raised.value.text("id").startswith(
+        "Berkas data.csv bukan teks UTF-8 maupun Windows-1252."
+    )
+    assert raised.value.text("en").startswith(
+        "File data.csv is neither UTF-8 nor Windows-1252 text."
+    )

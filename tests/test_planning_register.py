@@ -215,6 +215,9 @@ def test_budget_errors_write_nothing(db, tmp_path):
     last = 3 + len(ROWS)
     assert ("invalid_number", row_of(BALITA), "Pagu (Rp)") in found
     assert ("unknown_area_name", row_of(SPAM), "Lokasi") in found
+    unknown = next(p for p in report.errors if p.code == "unknown_area_name")
+    assert "Periksa ejaannya atau tulis kode wilayahnya." in unknown.message("id")
+    assert "Check the spelling or write the area code." in unknown.message("en")
     assert ("unknown_skpd", social, "Perangkat Daerah") in found
     assert ("unknown_indicator", social, "Indikator Masalah") in found
     assert ("invalid_flag", social, "Pro Poor") in found

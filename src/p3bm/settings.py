@@ -144,6 +144,10 @@ def _reject_unknown_variables() -> None:
         raise ConfigurationError(
             f"Unknown environment variable {unknown[0]}.",
             hint=f"Known variables: {', '.join(sorted(known))}.",
+            indonesian=(
+                f"Variabel lingkungan {unknown[0]} tidak dikenal.",
+                f"Variabel yang dikenal: {', '.join(sorted(known))}.",
+            ),
         )
 
 
@@ -162,4 +166,8 @@ def load_settings(**overrides: object) -> Settings:
         raise ConfigurationError(
             f"Invalid setting {name}={first.get('input')!r}: {first['msg']}.",
             hint=f"Fix P3BM_{name.upper()} or the matching option.",
+            indonesian=(
+                f"Pengaturan {name}={first.get('input')!r} tidak sah: {first['msg']}.",
+                f"Perbaiki P3BM_{name.upper()} atau opsi yang sesuai.",
+            ),
         ) from None

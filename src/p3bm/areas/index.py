@@ -14,6 +14,7 @@ from p3bm.areas.codes import COUNTRY_CODE, REGENCY
 from p3bm.areas.names import name_key, name_variants
 from p3bm.areas.registry import Area, list_areas
 from p3bm.errors import AmbiguousAreaName, AreaNotFound
+from p3bm.i18n import in_language
 from p3bm.storage.schema import area_alias, crosswalk
 
 # Which kind words a name may carry for an area of each kind.
@@ -160,6 +161,13 @@ class AreaIndex:
             raise AreaNotFound(
                 f"No area is named {name!r}{self._scope_text(levels, within)}.",
                 hint=self._suggestion(key.core, levels, within) if suggest else None,
+                indonesian=(
+                    f"Tidak ada wilayah bernama {name!r}"
+                    f"{self._scope_text(levels, within, 'id')}.",
+                    self._suggestion(key.core, levels, within, "id")
+                    if suggest
+                    else None,
+                ),
             )
         if prefer_kabupaten and not key.kind:
             # The file writes "Kota X" for the city, so a bare "X" is not the city.
@@ -172,6 +180,12 @@ class AreaIndex:
                     f"{self._scope_text(levels, within)}.",
                     hint="The file writes the city as Kota; check the name of "
                     "the kabupaten.",
+                    indonesian=(
+                        f"Tidak ada kabupaten bernama {name!r}"
+                        f"{self._scope_text(levels, within, 'id')}.",
+                        "Berkas ini menulis kota dengan kata Kota; periksa nama "
+                        "kabupatennya.",
+                    ),
                 )
         if len(candidates) == 1:
             return candidates[0]
@@ -181,6 +195,12 @@ class AreaIndex:
             listed,
             hint="Write the code instead, or add the kind (Kota, Kabupaten) or the "
             "parent area.",
+            indonesian=(
+                f"Nama {name!r} cocok dengan {len(candidates)} wilayah: "
+                f"{', '.join(listed[:6])}.",
+                "Tulis kodenya, atau tambahkan jenisnya (Kota, Kabupaten) atau "
+                "wilayah induknya.",
+            ),
         )
 
     def _codes_for(self, core: str, kind: str) -> set[str]:
@@ -197,21 +217,43 @@ class AreaIndex:
             return False
         return within is None or (area.is_within(within) and area.code != within)
 
-    def _scope_text(self, levels: Collection[int] | None, within: str | None) -> str:
+    def _scope_text(
+        self, levels: Collection[int] | None, within: str | None, lang: str = "en"
+    ) -> str:
         parts = []
         if levels is not None and len(levels) == 1:
-            parts.append(f" at level {codes.LEVEL_NAMES[next(iter(levels))]}")
+            level = next(iter(levels))
+            parts.append(
+                in_language(
+                    lang,
+                    f" di tingkat {codes.LEVEL_LABELS_ID[level].lower()}",
+                    f" at level {codes.LEVEL_NAMES[level]}",
+                )
+            )
         if within is not None and within in self.by_code_map:
-            parts.append(f" in {self.by_code_map[within].name} ({within})")
+            where = f"{self.by_code_map[within].name} ({within})"
+            parts.append(in_language(lang, f" di {where}", f" in {where}"))
         return "".join(parts)
 
     def _suggestion(
-        self, core: str, levels: Collection[int] | None, within: str | None
+        self,
+        core: str,
+        levels: Collection[int] | None,
+        within: str | None,
+        lang: str = "en",
     ) -> str:
-        names = self.suggest_names(core, levels, within)
+        names = ", ".join(self.suggest_names(core, levels, within))
         if names:
-            return f"Did you mean {', '.join(names)}? Otherwise write the area code."
-        return "Check the spelling or write the area code."
+            return in_language(
+                lang,
+                f"Mungkin maksudnya {names}? Jika bukan, tulis kode wilayahnya.",
+                f"Did you mean {names}? Otherwise write the area code.",
+            )
+        return in_language(
+            lang,
+            "Periksa ejaannya atau tulis kode wilayahnya.",
+            "Check the spelling or write the area code.",
+        )
 
     def suggest_names(
         self, name: str, levels: Collection[int] | None, within: str | None

@@ -81,7 +81,10 @@ def html_tables(
     try:
         document = lxml.html.fromstring(data)
     except (etree.ParserError, ValueError) as exc:
-        raise InputFileError(f"File {name} is not readable HTML: {exc}.") from None
+        raise InputFileError(
+            f"File {name} is not readable HTML: {exc}.",
+            indonesian=(f"Berkas {name} bukan HTML yang dapat dibaca: {exc}.", None),
+        ) from None
     split = _bps_split_table(document)
     if split is not None:
         rows, titles = split

@@ -54,7 +54,10 @@ def read_tables(path: Path, sheet: str | None = None) -> list[RawTable]:
             indonesian=(f"Berkas {path} tidak ada.", "Periksa jalurnya."),
         ) from None
     except OSError as exc:
-        raise InputFileError(f"Cannot read {path}: {exc.strerror}.") from None
+        raise InputFileError(
+            f"Cannot read {path}: {exc.strerror}.",
+            indonesian=(f"Berkas {path} tidak dapat dibaca: {exc.strerror}.", None),
+        ) from None
     if not data.strip():
         raise InputFileError(
             f"File {path.name} is empty.",
@@ -99,7 +102,13 @@ def decode_text(name: str, data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise InputFileError(f"File {name} is neither UTF-8 nor Windows-1252 text.")
+    raise InputFileError(
+        f"File {name} is neither UTF-8 nor Windows-1252 text.",
+        indonesian=(
+            f"Berkas {name} bukan teks UTF-8 maupun Windows-1252.",
+            "Simpan ulang sebagai CSV UTF-8.",
+        ),
+    )
 
 
 def detect_delimiter(lines: list[str]) -> str:
@@ -178,7 +187,10 @@ def _read_xlsx(path: Path, sheet: str | None) -> list[RawTable]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for damaged files
-        raise InputFileError(f"Cannot open workbook {path.name}: {exc}.") from None
+        raise InputFileError(
+            f"Cannot open workbook {path.name}: {exc}.",
+            indonesian=(f"Buku kerja {path.name} tidak dapat dibuka: {exc}.", None),
+        ) from None
     try:
         sheets = workbook.worksheets
         if sheet is not None:
@@ -188,6 +200,10 @@ def _read_xlsx(path: Path, sheet: str | None) -> list[RawTable]:
                 raise InputFileError(
                     f"Workbook {path.name} has no sheet {sheet!r}.",
                     hint=f"Its sheets are: {names}.",
+                    indonesian=(
+                        f"Buku kerja {path.name} tidak punya lembar {sheet!r}.",
+                        f"Lembarnya: {names}.",
+                    ),
                 )
         tables = []
         for worksheet in sheets:
@@ -291,7 +307,10 @@ def _read_xls(path: Path, sheet: str | None) -> list[RawTable]:
     try:
         book = xlrd.open_workbook(str(path))
     except xlrd.XLRDError as exc:
-        raise InputFileError(f"Cannot open workbook {path.name}: {exc}.") from None
+        raise InputFileError(
+            f"Cannot open workbook {path.name}: {exc}.",
+            indonesian=(f"Buku kerja {path.name} tidak dapat dibuka: {exc}.", None),
+        ) from None
     tables = []
     for worksheet in book.sheets():
         if sheet is not None and worksheet.name != sheet:

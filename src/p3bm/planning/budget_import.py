@@ -793,7 +793,10 @@ class _TableReader:
                 "locations",
                 name,
                 scope=Localized(f" di {region.name}", f" in {region.name}"),
-                hint=exc.hint or "",
+                hint=Localized(
+                    (exc.indonesian[1] if exc.indonesian else None) or "",
+                    exc.hint or "",
+                ),
             )
             return None
         return area.code

@@ -42,6 +42,10 @@ def normalize_url(url: str) -> str:
     raise ConfigurationError(
         f"Unsupported database URL scheme {scheme!r} in {url!r}.",
         hint="Use a file path, sqlite:///FILE or postgresql://USER@HOST/DB.",
+        indonesian=(
+            f"Skema URL basis data {scheme!r} pada {url!r} tidak didukung.",
+            "Pakai jalur berkas, sqlite:///BERKAS atau postgresql://PENGGUNA@HOST/DB.",
+        ),
     )
 
 
@@ -62,7 +66,10 @@ class Database:
         try:
             parsed = make_url(self.url)
         except ArgumentError as exc:
-            raise ConfigurationError(f"Invalid database URL {url!r}: {exc}.") from None
+            raise ConfigurationError(
+                f"Invalid database URL {url!r}: {exc}.",
+                indonesian=(f"URL basis data {url!r} tidak sah: {exc}.", None),
+            ) from None
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self.is_postgresql = parsed.get_backend_name() == "postgresql"
         self.engine = self._create_engine(parsed)
@@ -75,6 +82,10 @@ class Database:
                     raise ConfigurationError(
                         f"Folder {folder} of the database file does not exist.",
                         hint="Create it or choose another --db path.",
+                        indonesian=(
+                            f"Folder {folder} untuk berkas basis data tidak ada.",
+                            "Buat foldernya atau pilih jalur --db lain.",
+                        ),
                     )
             engine = sa.create_engine(parsed, connect_args={"timeout": 30})
             sa.event.listen(engine, "connect", _configure_sqlite)
@@ -131,6 +142,12 @@ class Database:
                 f"Cannot use the database {self.display_url}: "
                 f"{str(exc.orig).strip().splitlines()[0]}.",
                 hint="Check --db or P3BM_DATABASE_URL and that the server runs.",
+                indonesian=(
+                    f"Basis data {self.display_url} tidak dapat dipakai: "
+                    f"{str(exc.orig).strip().splitlines()[0]}.",
+                    "Periksa --db atau P3BM_DATABASE_URL, dan pastikan servernya "
+                    "berjalan.",
+                ),
             ) from None
         except SADatabaseError as exc:
             if "file is not a database" in str(exc.orig):
@@ -148,6 +165,10 @@ class Database:
                 raise DatabaseNotReady(
                     f"The database {self.display_url} has no P3BM tables.",
                     hint="Run `p3bm init --region CODE` first.",
+                    indonesian=(
+                        f"Basis data {self.display_url} belum berisi tabel P3BM.",
+                        "Jalankan `p3bm init --region KODE` lebih dulu.",
+                    ),
                 ) from None
             raise
 
@@ -219,6 +240,11 @@ class Database:
                 f"The database {self.display_url} has schema {current}, "
                 f"but this version of P3BM needs {head}.",
                 hint="Run `p3bm migrate` to upgrade it.",
+                indonesian=(
+                    f"Basis data {self.display_url} memakai skema {current}, "
+                    f"sedangkan versi P3BM ini memerlukan {head}.",
+                    "Jalankan `p3bm migrate` untuk memperbaruinya.",
+                ),
             )
 
     def dispose(self) -> None:
