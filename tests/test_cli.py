@@ -157,10 +157,18 @@ def test_areas_table_kecamatan(db, p3bm):
     run = p3bm("--db", db.url, "areas", "--within", "32.75", "--level", "kecamatan")
     lines = run.out.splitlines()
     assert run.code == 0
-    assert lines[0].split()[:4] == ["code", "name", "level", "kind"]
+    assert lines[0].split()[:4] == ["kode", "nama", "tingkat", "jenis"]
     assert set(lines[1].replace(" ", "")) == {"-"}
     assert len(lines) == 2 + 12
-    assert lines[2].split()[:3] == ["32.75.01", "Bekasi", "Timur"]
+    assert lines[2].split()[:4] == ["32.75.01", "Bekasi", "Timur", "kecamatan"]
+
+
+def test_areas_table_english(db, p3bm):
+    run = p3bm("--db", db.url, "--lang", "en", "areas", "--within", "32.75")
+    lines = run.out.splitlines()
+    assert run.code == 0
+    assert lines[0].split()[:4] == ["code", "name", "level", "kind"]
+    assert lines[2].split()[:4] == ["32.75", "Kota", "Bekasi", "regency"]
 
 
 def test_indicators_json_keys(db, p3bm):

@@ -136,7 +136,17 @@ def list_areas_command(app: App, within, level, output_format) -> None:
             }
             for row in rows
         ]
-    print_rows(rows, output_format, columns)
+    if output_format == "table" and app.lang != "en":
+        # The table names levels as Indonesian readers do; JSON and CSV keep keys.
+        rows = [
+            {**row, "level": codes.LEVEL_LABELS_ID[area.level].lower()}
+            for row, area in zip(rows, found, strict=True)
+        ]
+    headers = app.text(
+        ["kode", "nama", "tingkat", "jenis", "induk", "kode_bps", "ada_batas"],
+        columns,
+    )
+    print_rows(rows, output_format, columns, headers)
 
 
 @click.command(name="import-boundaries")
