@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from p3bm.i18n import disaggregation_label, status_label
+from p3bm.i18n import disaggregation_label, key_label, status_label
 from p3bm.planning.labels import label as planning_label
 from p3bm.rendering import render
 
@@ -28,6 +28,20 @@ from p3bm.rendering import render
 def test_status_label_languages(status, indonesian, english):
     assert status_label(status) == indonesian
     assert status_label(status, "en") == english
+
+
+@pytest.mark.parametrize(
+    ("prefix", "key", "indonesian", "english"),
+    [
+        ("change", "insert", "tambah", "insert"),
+        ("channel", "cli", "baris perintah", "cli"),
+        ("event", "login_failed", "gagal masuk", "login_failed"),
+        ("channel", "fax", "fax", "fax"),
+    ],
+)
+def test_key_label_languages(prefix, key, indonesian, english):
+    assert key_label(prefix, key) == indonesian
+    assert key_label(prefix, key, "en") == english
 
 
 @pytest.mark.parametrize(

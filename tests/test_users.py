@@ -667,9 +667,12 @@ def test_users_page_shows_activity(db, writable_server):
 
     with signed_in(writable_server, "admin") as client:
         response = client.get("/pengguna/siti")
+        english = client.get("/pengguna/siti", params={"lang": "en"})
 
     assert response.status_code == 200
-    assert "login_failed" in response.text
+    assert "<td>gagal masuk</td>" in response.text
+    assert "<td>pengguna dibuat</td>" in response.text
+    assert "<td>login_failed</td>" in english.text
 
 
 @pytest.mark.parametrize("role", ["analyst", "viewer", "skpd_operator"])

@@ -637,6 +637,10 @@ def test_history_exports(db, people, writable_server):
     rows = list(csv.DictReader(io.StringIO(exported.text)))
     assert page.status_code == 200
     assert "dinkes1" in page.text
+    assert "<td>tambah</td>" in page.text
+    assert "<td>ubah</td>" in page.text
+    assert "<td>API</td>" in page.text
+    assert "<td>draf → draf</td>" in page.text
     assert exported.headers["content-type"].startswith("text/csv")
     assert [
         (r["action"], r["old_value"], r["new_value"], r["channel"]) for r in rows

@@ -145,6 +145,28 @@ LABELS: dict[str, tuple[str, str]] = {
     "severity_error": ("kesalahan", "error"),
     "severity_warning": ("peringatan", "warning"),
     "severity_info": ("info", "info"),
+    # Kinds of recorded value changes, the channels they came through, and
+    # the events of sign-ins and accounts.
+    "change_insert": ("tambah", "insert"),
+    "change_update": ("ubah", "update"),
+    "change_delete": ("hapus", "delete"),
+    "change_status": ("ganti status", "status"),
+    "channel_file": ("berkas", "file"),
+    "channel_form": ("formulir", "form"),
+    "channel_api": ("API", "api"),
+    "channel_cli": ("baris perintah", "cli"),
+    "channel_system": ("sistem", "system"),
+    "channel_workflow": ("alur kerja", "workflow"),
+    "event_login": ("masuk", "login"),
+    "event_login_failed": ("gagal masuk", "login_failed"),
+    "event_logout": ("keluar", "logout"),
+    "event_locked": ("dikunci sementara", "locked"),
+    "event_password_changed": ("kata sandi diganti", "password_changed"),
+    "event_token_created": ("token dibuat", "token_created"),
+    "event_token_revoked": ("token dicabut", "token_revoked"),
+    "event_user_created": ("pengguna dibuat", "user_created"),
+    "event_user_enabled": ("pengguna diaktifkan", "user_enabled"),
+    "event_user_disabled": ("pengguna dinonaktifkan", "user_disabled"),
     # Workflow actions as past participles: "it cannot be ...".
     "action_submit": ("dikirim", "submitted"),
     "action_return": ("dikembalikan", "returned"),
@@ -172,12 +194,17 @@ def label(key: str, lang: str = "id", **params: object) -> str:
     return text.format(**params) if params else text
 
 
+def key_label(prefix: str, key: str, lang: str = "id") -> str:
+    """Return the label ``{prefix}_{key}`` in ``lang``, or ``key`` if there is none."""
+    names = LABELS.get(f"{prefix}_{key}")
+    if names is None:
+        return key
+    return names[1 if lang == "en" else 0]
+
+
 def status_label(status: str, lang: str = "id") -> str:
     """Return the name of a status or timeliness key in ``lang``, or an unknown key."""
-    names = LABELS.get(f"status_{status}")
-    if names is None:
-        return status
-    return names[1 if lang == "en" else 0]
+    return key_label("status", status, lang)
 
 
 def disaggregation_label(text: str, lang: str = "id") -> str:

@@ -9,7 +9,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from p3bm import __version__
 from p3bm.areas import codes
 from p3bm.formatting import format_number, format_percent
-from p3bm.i18n import disaggregation_label, label, status_label
+from p3bm.i18n import disaggregation_label, key_label, label, status_label
 
 
 @lru_cache(maxsize=1)
@@ -51,6 +51,7 @@ def render(template: str, lang: str, **context: object) -> str:
             pct=lambda value: format_percent(value, lang),
             level_label=lambda level: level_label(level, lang),
             status_label=lambda status: status_label(status, lang),
+            key_label=lambda prefix, key: key_label(prefix, key, lang),
             disaggregation_label=lambda text: disaggregation_label(text, lang),
             indicator_name=indicator_name,
             **context,
