@@ -90,34 +90,55 @@ def test_password_hashed_with_argon2id(db):
 
 
 BAD_USERS = [
-    ("Bad Name!", "viewer", None, (), PASSWORD, "invalid"),
-    ("budi", "superuser", None, (), PASSWORD, "Unknown role"),
-    ("budi", "skpd_operator", None, (), PASSWORD, "needs --skpd"),
-    ("budi", "skpd_operator", "NOPE", (), PASSWORD, "'NOPE' is unknown"),
-    ("budi", "area_operator", None, (), PASSWORD, "needs --area"),
-    ("budi", "area_operator", None, ("99.99",), PASSWORD, "99.99"),
-    ("budi", "viewer", None, (), "short", "at least 10"),
+    ("Bad Name!", "viewer", None, (), PASSWORD, "invalid", "tidak sah"),
+    ("budi", "superuser", None, (), PASSWORD, "Unknown role", "tidak dikenal"),
+    ("budi", "skpd_operator", None, (), PASSWORD, "needs --skpd", "wajib diberi SKPD"),
+    (
+        "budi",
+        "skpd_operator",
+        "NOPE",
+        (),
+        PASSWORD,
+        "'NOPE' is unknown",
+        "'NOPE' tidak dikenal",
+    ),
+    (
+        "budi",
+        "area_operator",
+        None,
+        (),
+        PASSWORD,
+        "needs --area",
+        "wajib diberi wilayah",
+    ),
+    ("budi", "area_operator", None, ("99.99",), PASSWORD, "99.99", "99.99"),
+    ("budi", "viewer", None, (), "short", "at least 10", "minimal 10"),
 ]
 
 
 def test_create_user_rejects(db):
     """Each bad user is rejected with its reason; the table runs on one database."""
     messages = []
-    for username, role, skpd, areas, password, _ in BAD_USERS:
+    for username, role, skpd, areas, password, *_ in BAD_USERS:
         with pytest.raises(P3BMError) as caught:
             add_user(db, username, role, skpd=skpd, areas=areas, password=password)
-        messages.append(str(caught.value))
+        messages.append((caught.value.text("en"), caught.value.text("id")))
 
-    for message, (*_, expected) in zip(messages, BAD_USERS, strict=True):
-        assert expected in message
+    for (english, indonesian), (*_, expected, diharapkan) in zip(
+        messages, BAD_USERS, strict=True
+    ):
+        assert expected in english
+        assert diharapkan in indonesian
     assert events(db) == []
 
 
 def test_create_user_rejects_duplicate(db):
     add_user(db, "siti", "viewer")
 
-    with pytest.raises(UserError, match="already exists"):
+    with pytest.raises(UserError, match="already exists") as raised:
         add_user(db, "SITI", "viewer")
+
+    assert raised.value.text("id") == "Pengguna 'siti' sudah ada."
 
 
 def test_authenticate_records_login(db):

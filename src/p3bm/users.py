@@ -125,18 +125,37 @@ def record_event(
 
 def _check_new_user(connection: Connection, role, skpd_code, areas) -> None:
     if role not in ROLES:
-        raise UserError(f"Unknown role {role!r}; use one of {', '.join(ROLES)}.")
+        raise UserError(
+            f"Unknown role {role!r}; use one of {', '.join(ROLES)}.",
+            indonesian=(
+                f"Peran {role!r} tidak dikenal; pakai salah satu dari "
+                f"{', '.join(ROLES)}.",
+                None,
+            ),
+        )
     if role == "skpd_operator":
         if not skpd_code:
-            raise UserError("An SKPD operator needs --skpd CODE.")
+            raise UserError(
+                "An SKPD operator needs --skpd CODE.",
+                indonesian=("Operator SKPD wajib diberi SKPD (--skpd KODE).", None),
+            )
         known = connection.execute(
             sa.select(skpd.c.code).where(skpd.c.code == skpd_code)
         ).first()
         if known is None:
-            raise UserError(f"SKPD {skpd_code!r} is unknown.")
+            raise UserError(
+                f"SKPD {skpd_code!r} is unknown.",
+                indonesian=(f"SKPD {skpd_code!r} tidak dikenal.", None),
+            )
     if role == "area_operator":
         if not areas:
-            raise UserError("A kecamatan or kelurahan operator needs --area CODE.")
+            raise UserError(
+                "A kecamatan or kelurahan operator needs --area CODE.",
+                indonesian=(
+                    "Operator kecamatan/kelurahan wajib diberi wilayah (--area KODE).",
+                    None,
+                ),
+            )
         for code in areas:
             get_area(connection, code)
 
@@ -165,13 +184,21 @@ def create_user(
     if not _USERNAME.match(username):
         raise UserError(
             f"User name {username!r} is invalid; use 2-63 lower-case letters, "
-            "digits, dots, dashes or underscores."
+            "digits, dots, dashes or underscores.",
+            indonesian=(
+                f"Nama pengguna {username!r} tidak sah; pakai 2-63 huruf kecil, "
+                "angka, titik, tanda hubung atau garis bawah.",
+                None,
+            ),
         )
     existing = connection.execute(
         sa.select(app_user.c.id).where(app_user.c.username == username)
     ).first()
     if existing is not None:
-        raise UserError(f"User {username!r} already exists.")
+        raise UserError(
+            f"User {username!r} already exists.",
+            indonesian=(f"Pengguna {username!r} sudah ada.", None),
+        )
     _check_new_user(connection, role, skpd_code, areas)
     check_password_strength(password)
     area_codes = [get_area(connection, code).code for code in areas]
@@ -199,7 +226,12 @@ def get_user(connection: Connection, username: str) -> User:
     ).first()
     if row is None:
         raise UserError(
-            f"User {username!r} does not exist.", hint="See `p3bm user list`."
+            f"User {username!r} does not exist.",
+            hint="See `p3bm user list`.",
+            indonesian=(
+                f"Pengguna {username!r} tidak ditemukan.",
+                "Lihat daftarnya dengan `p3bm user list`.",
+            ),
         )
     return _user_from_row(row)
 
