@@ -8,8 +8,14 @@ from analysis_support import add_targets, scope_of, write
 
 from conftest import sample_file
 from p3bm.analysis.position import analyse_position
-from p3bm.analysis.scorecard import assess, scorecard_area, scorecard_sub_areas
+from p3bm.analysis.scorecard import (
+    assess,
+    check_scheme,
+    scorecard_area,
+    scorecard_sub_areas,
+)
 from p3bm.analysis.trend import analyse_trends
+from p3bm.errors import ConfigurationError
 
 pytestmark = pytest.mark.usefixtures("postgres_admin")
 
@@ -228,3 +234,12 @@ def test_position_change_against_province(db):
     row = analyse_position(scope, area, 2021, indicators=["P0"]).rows()[0]
     assert (row["relevant"], row["effective"]) == (True, True)
     assert (row["change_area"], row["change_benchmark"]) == (-2.0, -1.0)
+
+
+def test_unknown_scheme_message_in_both_languages():
+    with pytest.raises(ConfigurationError) as raised:
+        check_scheme("D")
+    assert raised.value.text("id") == (
+        "Skema kartu skor 'D' tidak dikenal. Pakai A, B atau C."
+    )
+    assert raised.value.text("en") == "Unknown scorecard scheme 'D'. Use A, B or C."

@@ -152,6 +152,12 @@ def test_page_unknown_kind(server, lang, message):
     assert message in response.text
 
 
+def test_page_quadrant_one_axis_indonesian(server):
+    response = get(server, "/analisis/32.75/quadrant", tahun=2021, x="P0")
+    assert response.status_code == 400
+    assert "Kuadran memerlukan --x dan --y sekaligus" in response.text
+
+
 def test_page_quadrant_chart(server):
     text = get(server, "/analisis/32.75/quadrant", tahun=2021).text
     assert 'class="chart scatter-chart"' in text

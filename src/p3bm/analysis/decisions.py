@@ -64,7 +64,12 @@ def record_decision(
     """
     if decision not in DECISIONS:
         raise ConfigurationError(
-            f"Unknown decision {decision!r}.", hint="Use accepted or rejected."
+            f"Unknown decision {decision!r}.",
+            hint="Use accepted or rejected.",
+            indonesian=(
+                f"Keputusan {decision!r} tidak dikenal.",
+                "Pakai accepted atau rejected.",
+            ),
         )
     if score is not None and not (math.isfinite(score) and abs(score) <= 1e9):
         raise ConfigurationError(

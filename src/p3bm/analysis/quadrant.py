@@ -156,7 +156,12 @@ def _benchmark_code(scope: Scope, area: Area, kind: str) -> str | None:
 def check_benchmark(kind: str) -> str:
     if kind not in BENCHMARKS:
         raise ConfigurationError(
-            f"Unknown benchmark {kind!r}.", hint=f"Use one of {', '.join(BENCHMARKS)}."
+            f"Unknown benchmark {kind!r}.",
+            hint=f"Use one of {', '.join(BENCHMARKS)}.",
+            indonesian=(
+                f"Pembanding {kind!r} tidak dikenal.",
+                f"Pakai salah satu dari {', '.join(BENCHMARKS)}.",
+            ),
         )
     return kind
 

@@ -98,7 +98,12 @@ def run_analysis(
     request = request or AnalysisRequest()
     if kind not in KINDS:
         raise ConfigurationError(
-            f"Unknown analysis {kind!r}.", hint=f"Use one of {', '.join(KINDS)}."
+            f"Unknown analysis {kind!r}.",
+            hint=f"Use one of {', '.join(KINDS)}.",
+            indonesian=(
+                f"Analisis {kind!r} tidak dikenal.",
+                f"Pakai salah satu dari {', '.join(KINDS)}.",
+            ),
         )
     reads = _reads(kind, area, year, request)
     if kind == "quality":
@@ -243,7 +248,12 @@ def _quadrants(scope: Scope, area: Area, year: int, request) -> list[Result]:
         ]
     if request.x or request.y:
         raise ConfigurationError(
-            "A quadrant needs both --x and --y, or neither for the standard pairs."
+            "A quadrant needs both --x and --y, or neither for the standard pairs.",
+            indonesian=(
+                "Kuadran memerlukan --x dan --y sekaligus, atau keduanya kosong "
+                "untuk pasangan bawaan.",
+                None,
+            ),
         )
     return list(standard_quadrants(scope, area, year, points=request.points))
 

@@ -245,6 +245,10 @@ class Scope:
             raise ConfigurationError(
                 f"Unknown benchmark {kind!r}.",
                 hint="Use province, national, parent or peer_median.",
+                indonesian=(
+                    f"Pembanding {kind!r} tidak dikenal.",
+                    "Pakai province, national, parent atau peer_median.",
+                ),
             )
         if code is None:
             return None, kind

@@ -122,7 +122,12 @@ def check_scheme(scheme: str) -> str:
     upper = scheme.upper()
     if upper not in SCHEMES:
         raise ConfigurationError(
-            f"Unknown scorecard scheme {scheme!r}.", hint="Use A, B or C."
+            f"Unknown scorecard scheme {scheme!r}.",
+            hint="Use A, B or C.",
+            indonesian=(
+                f"Skema kartu skor {scheme!r} tidak dikenal.",
+                "Pakai A, B atau C.",
+            ),
         )
     return upper
 
