@@ -560,3 +560,12 @@ def test_viewer_sees_no_report_form(server, db):
     assert page.status_code == 200
     assert 'id="save-reports"' not in page.text
     assert 'id="submit-quarter"' not in page.text
+
+
+@pytest.mark.parametrize(
+    ("username", "status"), [("pembaca", 403), ("dinkes", 200), ("analis", 200)]
+)
+def test_new_line_form_only_for_writers(server, db, username, status):
+    with signed_in(server, username, PASSWORD) as client:
+        page = client.get("/perencanaan/anggaran-baru", params={"tahun": YEAR})
+    assert page.status_code == status

@@ -362,6 +362,9 @@ def new_line_page(
     request: Request, user: CurrentUser, tahun: YearQuery = None, lang: Lang = None
 ) -> HTMLResponse:
     found = require_user(user)
+    # The form is only for users who may save it: an SKPD operator for the
+    # own SKPD, and Bappeda.
+    check_budget_write(found, found.skpd_code or "")
     blank = BudgetLine(_year(tahun), "", found.skpd_code or "", 0.0)
     return _line_form(request, found, _lang(request, lang), blank, [])
 
