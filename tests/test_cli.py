@@ -257,6 +257,30 @@ def test_catalogue_load_keeps_history(db, p3bm, tmp_path):
     assert added["new"]["numerator"] == "JPM"
 
 
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        (
+            "id",
+            "Galat: katalog.csv baris 2: kolom data_type berisi 'statistix'. "
+            "Pakai salah satu dari statistik, sektoral.\n",
+        ),
+        (
+            "en",
+            "Error: katalog.csv row 2: column data_type has 'statistix'. "
+            "Use one of statistik, sektoral.\n",
+        ),
+    ],
+)
+def test_catalogue_load_error_in_language(db, p3bm, tmp_path, lang, message):
+    exported = p3bm("--db", db.url, "indicators", "--format", "csv").out
+    path = tmp_path / "katalog.csv"
+    path.write_text(exported.replace(",statistik,", ",statistix,", 1), encoding="utf-8")
+    run = p3bm("--db", db.url, "--lang", lang, "catalogue", "load", path)
+    assert run.code == 1
+    assert run.err == message
+
+
 def test_catalogue_load_rejected_keeps_no_history(db, p3bm, tmp_path):
     write_values(
         db,

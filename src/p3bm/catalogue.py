@@ -38,6 +38,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -157,67 +158,115 @@ class Indicator:
         return data
 
 
+class _Place(NamedTuple):
+    """Where in a catalogue a problem is, in English and in Indonesian."""
+
+    english: str
+    indonesian: str
+
+
+def _row_place(source: str, number: int) -> _Place:
+    return _Place(f"{source} row {number}", f"{source} baris {number}")
+
+
+def _invalid(
+    where: _Place, english: str, indonesian: str, hint: tuple[str, str] | None = None
+) -> CatalogueError:
+    """Build the error for a catalogue problem at ``where``, in both languages."""
+    return CatalogueError(
+        f"{where.english}: {english}",
+        hint=hint[0] if hint else None,
+        indonesian=(f"{where.indonesian}: {indonesian}", hint[1] if hint else None),
+    )
+
+
 def _text(row: dict[str, str], key: str) -> str:
     return (row.get(key) or "").strip()
 
 
-def _optional_number(row: dict[str, str], key: str, where: str) -> float | None:
+def _optional_number(row: dict[str, str], key: str, where: _Place) -> float | None:
     text = _text(row, key).replace(",", ".")
     if not text:
         return None
     try:
         return float(text)
     except ValueError:
-        raise CatalogueError(
-            f"{where}: column {key} has {text!r}, which is not a number."
+        raise _invalid(
+            where,
+            f"column {key} has {text!r}, which is not a number.",
+            f"kolom {key} berisi {text!r}, yang bukan angka.",
         ) from None
 
 
-def _optional_int(row: dict[str, str], key: str, where: str) -> int | None:
+def _optional_int(row: dict[str, str], key: str, where: _Place) -> int | None:
     number = _optional_number(row, key, where)
     if number is None:
         return None
     if number != int(number):
-        raise CatalogueError(
-            f"{where}: column {key} needs a whole number, not {number}."
+        raise _invalid(
+            where,
+            f"column {key} needs a whole number, not {number}.",
+            f"kolom {key} harus berisi bilangan bulat, bukan {number}.",
         )
     return int(number)
 
 
-def _parse_bool(row: dict[str, str], key: str, where: str) -> bool:
+def _parse_bool(row: dict[str, str], key: str, where: _Place) -> bool:
     text = _text(row, key).lower()
     if text in _TRUE_WORDS:
         return True
     if text in _FALSE_WORDS:
         return False
-    raise CatalogueError(f"{where}: column {key} has {text!r}; write ya or tidak.")
+    raise _invalid(
+        where,
+        f"column {key} has {text!r}. Write ya or tidak.",
+        f"kolom {key} berisi {text!r}. Tulis ya atau tidak.",
+    )
 
 
-def _choice(row: dict[str, str], key: str, allowed: Iterable[str], where: str) -> str:
+def _choice(
+    row: dict[str, str], key: str, allowed: Iterable[str], where: _Place
+) -> str:
     value = _text(row, key)
     allowed = tuple(allowed)
     if value not in allowed:
-        raise CatalogueError(
-            f"{where}: column {key} has {value!r}; use one of {', '.join(allowed)}."
+        choices = ", ".join(allowed)
+        raise _invalid(
+            where,
+            f"column {key} has {value!r}. Use one of {choices}.",
+            f"kolom {key} berisi {value!r}. Pakai salah satu dari {choices}.",
         )
     return value
 
 
-def parse_indicator(row: dict[str, str], position: int, where: str) -> Indicator:
+def parse_indicator(row: dict[str, str], position: int, where: _Place) -> Indicator:
     """Build an Indicator from one catalogue row; raises CatalogueError."""
     code = _text(row, "code").upper()
     if not _CODE_PATTERN.match(code):
-        raise CatalogueError(
-            f"{where}: code {code!r} is invalid; use capital letters, digits and "
-            "underscores, starting with a letter."
+        raise _invalid(
+            where,
+            f"code {code!r} is invalid. Use capital letters, digits and "
+            "underscores, starting with a letter.",
+            f"kode {code!r} tidak sah. Pakai huruf kapital, angka dan garis bawah, "
+            "diawali huruf.",
         )
     for key in REQUIRED_COLUMNS:
         if not _text(row, key):
-            raise CatalogueError(f"{where}: column {key} is empty for {code}.")
+            raise _invalid(
+                where,
+                f"column {key} is empty for {code}.",
+                f"kolom {key} kosong untuk {code}.",
+            )
     try:
         lowest = codes.parse_level(_text(row, "lowest_level"))
     except ValueError as exc:
-        raise CatalogueError(f"{where}: lowest_level: {exc}.") from None
+        level = _text(row, "lowest_level")
+        raise _invalid(
+            where,
+            f"lowest_level: {exc}.",
+            f"lowest_level {level!r} bukan tingkat wilayah. Pakai provinsi, "
+            "kabupaten, kecamatan atau kelurahan.",
+        ) from None
     breaks = tuple(int(year) for year in _text(row, "method_breaks").split() if year)
     return Indicator(
         code=code,
@@ -255,11 +304,19 @@ def parse_indicator(row: dict[str, str], position: int, where: str) -> Indicator
 def _check_references(indicators: list[Indicator], known_skpd: set[str]) -> None:
     known = {item.code for item in indicators}
     for item in indicators:
-        where = f"indicator {item.code}"
+        where = _Place(f"indicator {item.code}", f"indikator {item.code}")
         if item.aggregation == "ratio" and not (item.numerator and item.denominator):
-            raise CatalogueError(f"{where}: a ratio needs numerator and denominator.")
+            raise _invalid(
+                where,
+                "a ratio needs numerator and denominator.",
+                "rasio memerlukan numerator dan denominator.",
+            )
         if item.aggregation == "weighted_mean" and not item.weight:
-            raise CatalogueError(f"{where}: a weighted mean needs a weight indicator.")
+            raise _invalid(
+                where,
+                "a weighted mean needs a weight indicator.",
+                "rata-rata tertimbang memerlukan indikator bobot (weight).",
+            )
         for role, ref in (
             ("numerator", item.numerator),
             ("denominator", item.denominator),
@@ -267,18 +324,28 @@ def _check_references(indicators: list[Indicator], known_skpd: set[str]) -> None
             *(("determinant", code) for code in item.determinants),
         ):
             if ref and ref not in known:
-                raise CatalogueError(f"{where}: {role} {ref} is not in the catalogue.")
+                raise _invalid(
+                    where,
+                    f"{role} {ref} is not in the catalogue.",
+                    f"{role} {ref} tidak ada di katalog.",
+                )
         if known_skpd and item.skpd not in known_skpd:
-            raise CatalogueError(
-                f"{where}: SKPD {item.skpd} is unknown; known: "
-                f"{', '.join(sorted(known_skpd))}."
+            known_list = ", ".join(sorted(known_skpd))
+            raise _invalid(
+                where,
+                f"SKPD {item.skpd} is unknown. Known: {known_list}.",
+                f"SKPD {item.skpd} tidak dikenal. Yang dikenal: {known_list}.",
             )
         if (
             item.minimum is not None
             and item.maximum is not None
             and item.minimum > item.maximum
         ):
-            raise CatalogueError(f"{where}: minimum is above maximum.")
+            raise _invalid(
+                where,
+                "minimum is above maximum.",
+                "minimum lebih besar dari maksimum.",
+            )
 
 
 def parse_catalogue(text: str, source: str, known_skpd: set[str]) -> list[Indicator]:
@@ -288,21 +355,33 @@ def parse_catalogue(text: str, source: str, known_skpd: set[str]) -> list[Indica
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
+        columns = ", ".join(missing)
         raise CatalogueError(
-            f"{source}: the catalogue lacks the column(s) {', '.join(missing)}.",
+            f"{source}: the catalogue lacks the column(s) {columns}.",
             hint="Start from `p3bm indicators --format csv`.",
+            indonesian=(
+                f"{source}: katalog tidak memiliki kolom {columns}.",
+                "Mulailah dari `p3bm indicators --format csv`.",
+            ),
         )
     indicators: list[Indicator] = []
     seen: set[str] = set()
     for number, row in enumerate(reader, start=2):
-        where = f"{source} row {number}"
+        where = _row_place(source, number)
         item = parse_indicator(row, len(indicators), where)
         if item.code in seen:
-            raise CatalogueError(f"{where}: code {item.code} appears twice.")
+            raise _invalid(
+                where,
+                f"code {item.code} appears twice.",
+                f"kode {item.code} muncul dua kali.",
+            )
         seen.add(item.code)
         indicators.append(item)
     if not indicators:
-        raise CatalogueError(f"{source}: the catalogue has no rows.")
+        raise CatalogueError(
+            f"{source}: the catalogue has no rows.",
+            indonesian=(f"{source}: katalog tidak berisi baris.", None),
+        )
     _check_references(indicators, known_skpd)
     return indicators
 
@@ -324,14 +403,31 @@ def read_catalogue_file(path: Path, known_skpd: set[str]) -> list[Indicator]:
         try:
             text = path.read_text("utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
-            raise CatalogueError(f"Cannot read catalogue {path}: {exc}.") from None
+            raise CatalogueError(
+                f"Cannot read catalogue {path.name}: {exc}.",
+                hint="Save it as CSV in UTF-8 or as XLSX.",
+                indonesian=(
+                    f"Katalog {path.name} tidak bisa dibaca: {exc}.",
+                    "Simpan sebagai CSV UTF-8 atau XLSX.",
+                ),
+            ) from None
     return parse_catalogue(text, path.name, known_skpd)
 
 
 def _xlsx_as_csv(path: Path) -> str:
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for damaged files
+        raise CatalogueError(
+            f"Cannot open catalogue workbook {path.name}: {exc}.",
+            hint="Save it again as XLSX, or export it as CSV in UTF-8.",
+            indonesian=(
+                f"Buku kerja katalog {path.name} tidak bisa dibuka: {exc}.",
+                "Simpan ulang sebagai XLSX, atau ekspor sebagai CSV UTF-8.",
+            ),
+        ) from None
     sheet = workbook.worksheets[0]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -417,9 +513,14 @@ def store_catalogue(
             ).scalars()
         )
         if used:
+            codes_used = ", ".join(used)
             raise CatalogueError(
-                f"The new catalogue drops {', '.join(used)}, which have stored values.",
+                f"The new catalogue drops {codes_used}, which have stored values.",
                 hint="Keep those rows in the file.",
+                indonesian=(
+                    f"Katalog baru menghapus {codes_used}, yang sudah memiliki nilai.",
+                    "Biarkan baris-baris itu tetap ada di berkas.",
+                ),
             )
         connection.execute(
             indicator_table.delete().where(indicator_table.c.code.in_(removed))
