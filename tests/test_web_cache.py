@@ -1,5 +1,6 @@
 """The area page's cache: a new value shows at once, other databases never leak,
-and requests that miss together build an entry once."""
+requests that miss together build an entry once, and no request compiles a
+template."""
 
 import threading
 import time
@@ -11,6 +12,7 @@ from conftest import running_server
 from p3bm.areas import load_region
 from p3bm.catalogue import install_default_catalogue
 from p3bm.imports import Importer, ImportOptions
+from p3bm.rendering import environment
 from p3bm.storage import Database
 from p3bm.web.cache import VersionedCache
 
@@ -135,3 +137,12 @@ def test_waiting_request_builds_after_failure():
     waiting.join(timeout=10)
     assert errors == ["database unavailable"]
     assert results == ["overview"]
+
+
+def test_server_start_compiles_templates(db):
+    templates = environment()
+    templates.cache.clear()
+    with running_server(db.url):
+        compiled = {name for _loader, name in templates.cache}
+    assert "web/area.html" in compiled
+    assert compiled == set(templates.list_templates())

@@ -27,6 +27,17 @@ def environment() -> Environment:
     return env
 
 
+def compile_templates() -> None:
+    """Compile every template into the environment's cache.
+
+    The web application calls this at start, because parallel first requests
+    for a page would otherwise each compile the same templates.
+    """
+    env = environment()
+    for name in env.list_templates():
+        env.get_template(name)
+
+
 def level_label(level: int | str, lang: str) -> str:
     number = level if isinstance(level, int) else codes.parse_level(level)
     names = codes.LEVEL_LABELS_EN if lang == "en" else codes.LEVEL_LABELS_ID

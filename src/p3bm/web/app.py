@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from p3bm import __version__
 from p3bm.errors import P3BMError, TooManyAttempts
-from p3bm.rendering import render
+from p3bm.rendering import compile_templates, render
 from p3bm.settings import Settings
 from p3bm.storage.database import Database
 from p3bm.web.auth import SESSION_COOKIE, SESSION_MAX_AGE, session_secret
@@ -198,6 +198,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI):
         try:
             db.check_ready()
+            compile_templates()
             logger.info("P3BM %s serving %s", __version__, db.display_url)
             yield
             logger.info("P3BM stopped serving %s", db.display_url)
