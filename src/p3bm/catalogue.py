@@ -45,7 +45,7 @@ from sqlalchemy.engine import Connection
 
 from p3bm.areas import codes
 from p3bm.catalogue_history import record_catalogue_changes
-from p3bm.errors import CatalogueError, IndicatorNotFound
+from p3bm.errors import CatalogueError, IndicatorNotFound, InputFileError
 from p3bm.storage.schema import indicator as indicator_table
 from p3bm.storage.schema import observation, skpd
 
@@ -417,23 +417,32 @@ def read_catalogue_file(path: Path, known_skpd: set[str]) -> list[Indicator]:
 def _xlsx_as_csv(path: Path) -> str:
     from openpyxl import load_workbook
 
+    # Imported here: the import package itself reads the catalogue.
+    from p3bm.imports.reading import (
+        MAX_XLSX_CELLS,
+        check_formula_values,
+        damaged_workbook,
+        xlsx_rows,
+    )
+
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for damaged files
-        raise CatalogueError(
-            f"Cannot open catalogue workbook {path.name}: {exc}.",
-            hint="Save it again as XLSX, or export it as CSV in UTF-8.",
-            indonesian=(
-                f"Buku kerja katalog {path.name} tidak bisa dibuka: {exc}.",
-                "Simpan ulang sebagai XLSX, atau ekspor sebagai CSV UTF-8.",
-            ),
-        ) from None
-    sheet = workbook.worksheets[0]
+        raise damaged_workbook(path.name, exc) from None
+    try:
+        sheet = workbook.worksheets[0]
+        rows = list(xlsx_rows(sheet, path.name, [MAX_XLSX_CELLS]))
+    except InputFileError:
+        raise
+    except Exception as exc:  # a damaged sheet fails only while it is read
+        raise damaged_workbook(path.name, exc) from None
+    finally:
+        workbook.close()
+    check_formula_values(path, {sheet.title: rows})
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    for row in sheet.iter_rows(values_only=True):
+    for row in rows:
         writer.writerow(["" if cell is None else cell for cell in row])
-    workbook.close()
     return buffer.getvalue()
 
 

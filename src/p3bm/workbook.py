@@ -24,6 +24,7 @@ from p3bm.areas import codes
 from p3bm.areas.registry import Area, get_area, list_areas
 from p3bm.catalogue import Catalogue, Indicator, skpd_names
 from p3bm.errors import SkpdNotFound
+from p3bm.imports.reading import MAX_XLSX_CELLS, xlsx_rows
 from p3bm.series import load_frame, preferred
 from p3bm.spreadsheet import protect_workbook
 
@@ -251,7 +252,7 @@ def read_notes(path: Path) -> dict[tuple[str, int], str]:
     try:
         if "Data" not in workbook.sheetnames:
             return {}
-        rows = workbook["Data"].iter_rows(values_only=True)
+        rows = iter(list(xlsx_rows(workbook["Data"], path.name, [MAX_XLSX_CELLS])))
         header = [str(cell or "").strip().lower() for cell in next(rows, ())]
         if "keterangan" not in header:
             return {}

@@ -13,6 +13,7 @@ import io
 import re
 import zipfile
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -181,68 +182,139 @@ def _xlsx_cell(value: object) -> object:
     return value
 
 
+# Cells that one workbook may give, padding included. A million observations
+# in a long layout take four million.
+MAX_XLSX_CELLS = 20_000_000
+
+
+def damaged_workbook(name: str, exc: Exception) -> InputFileError:
+    """Build the error for a workbook that cannot be read."""
+    return InputFileError(
+        f"Cannot read workbook {name}: {exc}.",
+        hint="Open it in Excel or LibreOffice and save it again as XLSX.",
+        indonesian=(
+            f"Buku kerja {name} tidak dapat dibaca: {exc}.",
+            "Buka di Excel atau LibreOffice lalu simpan lagi sebagai XLSX.",
+        ),
+    )
+
+
+def xlsx_rows(worksheet, name: str, budget: list[int]) -> Iterator[tuple]:
+    """Yield the rows of a read-only worksheet as tuples of values.
+
+    The size the sheet states is ignored, since a few bytes can claim a
+    million rows of 16,384 columns, and every row is as long as its last
+    cell. ``budget`` contains the cells still allowed for the workbook. Raises
+    InputFileError when they run out.
+    """
+    worksheet.reset_dimensions()
+    for row in worksheet.iter_rows(values_only=True):
+        budget[0] -= max(len(row), 1)
+        if budget[0] < 0:
+            raise InputFileError(
+                f"Workbook {name} has more than {MAX_XLSX_CELLS:,} cells.",
+                hint="Split it into smaller files, or save the data as CSV.",
+                indonesian=(
+                    f"Buku kerja {name} berisi lebih dari "
+                    f"{MAX_XLSX_CELLS:,} sel.".replace(",", "."),
+                    "Pecah menjadi berkas yang lebih kecil, atau simpan datanya "
+                    "sebagai CSV.",
+                ),
+            )
+        yield row
+
+
 def _read_xlsx(path: Path, sheet: str | None) -> list[RawTable]:
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for damaged files
-        raise InputFileError(
-            f"Cannot open workbook {path.name}: {exc}.",
-            indonesian=(f"Buku kerja {path.name} tidak dapat dibuka: {exc}.", None),
-        ) from None
+        raise damaged_workbook(path.name, exc) from None
     try:
-        sheets = workbook.worksheets
-        if sheet is not None:
-            sheets = [ws for ws in sheets if ws.title == sheet]
-            if not sheets:
-                names = ", ".join(ws.title for ws in workbook.worksheets)
-                raise InputFileError(
-                    f"Workbook {path.name} has no sheet {sheet!r}.",
-                    hint=f"Its sheets are: {names}.",
-                    indonesian=(
-                        f"Buku kerja {path.name} tidak punya lembar {sheet!r}.",
-                        f"Lembarnya: {names}.",
-                    ),
-                )
-        tables = []
-        for worksheet in sheets:
-            if getattr(worksheet, "sheet_state", "visible") != "visible":
-                continue
-            rows = [
-                [_xlsx_cell(value) for value in row]
-                for row in worksheet.iter_rows(values_only=True)
-            ]
-            tables.append(
-                RawTable(
-                    path.name, worksheet.title, rows, list(range(1, len(rows) + 1))
-                )
-            )
+        tables = _read_sheets(workbook, path.name, sheet)
+    except InputFileError:
+        raise
+    except Exception as exc:  # a damaged sheet fails only while it is read
+        raise damaged_workbook(path.name, exc) from None
     finally:
         workbook.close()
-    if _has_formulas(path):
-        _check_formula_values(path, tables)
+    check_formula_values(path, {table.sheet: table.rows for table in tables})
     return tables
 
 
-def _formulas_without_value(table: RawTable, formulas) -> list[tuple[str, str]]:
-    """List (cell, formula) of the cells read as empty that contain a formula.
+def _read_sheets(workbook, name: str, sheet: str | None) -> list[RawTable]:
+    sheets = workbook.worksheets
+    if sheet is not None:
+        sheets = [ws for ws in sheets if ws.title == sheet]
+        if not sheets:
+            names = ", ".join(ws.title for ws in workbook.worksheets)
+            raise InputFileError(
+                f"Workbook {name} has no sheet {sheet!r}.",
+                hint=f"Its sheets are: {names}.",
+                indonesian=(
+                    f"Buku kerja {name} tidak punya lembar {sheet!r}.",
+                    f"Lembarnya: {names}.",
+                ),
+            )
+    tables = []
+    budget = [MAX_XLSX_CELLS]
+    for worksheet in sheets:
+        if getattr(worksheet, "sheet_state", "visible") != "visible":
+            continue
+        rows = [
+            [_xlsx_cell(value) for value in row]
+            for row in xlsx_rows(worksheet, name, budget)
+        ]
+        tables.append(
+            RawTable(name, worksheet.title, rows, list(range(1, len(rows) + 1)))
+        )
+    return tables
 
-    ``formulas`` is the same sheet read with its formulas. Both reads walk the
-    same XML, so their rows and columns line up.
+
+def _formula_text(written: object) -> str | None:
+    """Return a cell's formula as text, or None when the cell has no formula."""
+    if isinstance(written, str):
+        return written if written.startswith("=") else None
+    # Array formulas come as objects that keep their text.
+    text = getattr(written, "text", None)
+    if isinstance(text, str) and text:
+        return text if text.startswith("=") else f"={text}"
+    return None
+
+
+def _empty_formulas(rows: list, written_rows) -> list[tuple[int, int, str]]:
+    """List (row, column, formula) of the cells read as empty that hold a formula.
+
+    ``written_rows`` is the same sheet read with its formulas. Both reads walk
+    the same XML, so their rows and columns line up.
     """
-    from openpyxl.utils import get_column_letter
-
     found = []
-    written_rows = formulas.iter_rows(values_only=True)
     for number, (row, written) in enumerate(
-        zip(table.rows, written_rows, strict=False), start=1
+        zip(rows, written_rows, strict=False), start=1
     ):
         for column, (value, formula) in enumerate(
             zip(row, written, strict=False), start=1
         ):
-            if value is None and isinstance(formula, str) and formula[:1] == "=":
-                found.append((f"{get_column_letter(column)}{number}", formula))
+            text = _formula_text(formula) if value is None else None
+            if text is not None:
+                found.append((number, column, text))
+    return found
+
+
+def _empty_text_results(worksheet, places: set[tuple[int, int]]) -> set:
+    """Return the places whose stored result is an empty text.
+
+    Such a cell is typed as text (``t="str"``), as for the result of
+    ``=IF(A1>0,"",1)``. Its empty result is a value, unlike that of a formula
+    that was never computed, which has no text type.
+    """
+    worksheet.reset_dimensions()
+    found = set()
+    for number, row in enumerate(worksheet.iter_rows(), start=1):
+        for column, cell in enumerate(row, start=1):
+            if (number, column) in places and cell.data_type == "str":
+                found.add((number, column))
     return found
 
 
@@ -251,10 +323,14 @@ _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
 def _has_formulas(path: Path) -> bool:
-    """Check whether any sheet of a workbook contains a formula, without parsing it."""
+    """Check whether any part of a workbook contains a formula, without parsing it.
+
+    Every XML part is scanned, since a workbook may keep its sheets anywhere
+    in the archive.
+    """
     with zipfile.ZipFile(path) as archive:
         for name in archive.namelist():
-            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+            if not name.endswith(".xml"):
                 continue
             with archive.open(name) as member:
                 tail = b""
@@ -265,27 +341,44 @@ def _has_formulas(path: Path) -> bool:
     return False
 
 
-def _check_formula_values(path: Path, tables: list[RawTable]) -> None:
+def check_formula_values(path: Path, sheets: dict[str, list]) -> None:
     """Reject a workbook whose formulas have no computed value stored.
 
+    ``sheets`` maps a sheet's title to its rows as read with stored results.
     Excel stores each formula's last result beside it, and the import reads
     that result. A workbook written by a program and never opened in a
     spreadsheet has only the formulas, which would read as empty cells.
     """
     from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
 
-    workbook = load_workbook(path, read_only=True, data_only=False)
+    if not _has_formulas(path):
+        return
+    budget = [MAX_XLSX_CELLS]
+    empty: list[tuple[str, int, int, str]] = []
     try:
-        empty = [
-            (table.sheet, cell, formula)
-            for table in tables
-            for cell, formula in _formulas_without_value(table, workbook[table.sheet])
-        ]
-    finally:
-        workbook.close()
+        workbook = load_workbook(path, read_only=True, data_only=False)
+        try:
+            for title, rows in sheets.items():
+                written = xlsx_rows(workbook[title], path.name, budget)
+                try:
+                    found = _empty_formulas(rows, written)
+                finally:
+                    # Closes the sheet's part before the archive closes.
+                    written.close()
+                empty += [(title, *place) for place in found]
+        finally:
+            workbook.close()
+        if empty:
+            empty = _without_empty_texts(path, empty)
+    except InputFileError:
+        raise
+    except Exception as exc:  # openpyxl raises many types for damaged files
+        raise damaged_workbook(path.name, exc) from None
     if not empty:
         return
-    sheet, cell, formula = empty[0]
+    sheet, row, column, formula = empty[0]
+    cell = f"{get_column_letter(column)}{row}"
     raise InputFileError(
         f"Workbook {path.name} has {len(empty)} formula cells without a computed "
         f"value, the first in sheet {sheet!r}, cell {cell}: {formula}.",
@@ -299,6 +392,28 @@ def _check_formula_values(path: Path, tables: list[RawTable]) -> None:
             "dihitung, lalu impor lagi.",
         ),
     )
+
+
+def _without_empty_texts(path: Path, empty: list[tuple[str, int, int, str]]):
+    """Drop the formula cells whose stored result is an empty text."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        kept = []
+        for title in dict.fromkeys(sheet for sheet, *_ in empty):
+            places = {
+                (row, column) for sheet, row, column, _ in empty if sheet == title
+            }
+            texts = _empty_text_results(workbook[title], places)
+            kept += [
+                item
+                for item in empty
+                if item[0] == title and (item[1], item[2]) not in texts
+            ]
+        return kept
+    finally:
+        workbook.close()
 
 
 def _read_xls(path: Path, sheet: str | None) -> list[RawTable]:
