@@ -152,3 +152,43 @@ def test_same_version_edits_one_wins(db, writable_server):
     assert len(changes) == rounds + 1
     assert final.value == changes[-1]
     assert all(value in (20.0 + n, 40.0 + n) for n, value in enumerate(changes[1:]))
+
+
+def test_batches_in_opposite_order_both_land(db, writable_server):
+    """Two writers of the same keys, listed in opposite orders, never deadlock.
+
+    One may be told that the other wrote a value first (409), never that the
+    database failed, and a batch lands whole or not at all.
+    """
+    add_user(db, "dinkes1", "skpd_operator", skpd="DINKES")
+    add_user(db, "dinkes2", "skpd_operator", skpd="DINKES")
+    tokens = [add_token(db, "dinkes1"), add_token(db, "dinkes2")]
+    areas = kelurahan_codes(db)[:6]
+    rounds = 8
+    start = threading.Barrier(2)
+
+    def send(args: tuple[str, list[dict]]) -> tuple[int, str]:
+        token, items = args
+        with api_client(writable_server, token) as client:
+            start.wait()
+            response = client.post("/api/v1/observations/batch", json={"items": items})
+        # A database deadlock answers the error shape, not the batch's items.
+        return response.status_code, "items" in response.json()
+
+    rounds_codes = []
+    for number in range(rounds):
+        items = [
+            {"indicator": "STUNTING", "area": area, "year": YEAR, "value": number + n}
+            for n, area in enumerate(areas)
+        ]
+        with ThreadPoolExecutor(2) as pool:
+            codes = pool.map(
+                send, [(tokens[0], items), (tokens[1], list(reversed(items)))]
+            )
+        rounds_codes.append(sorted(codes))
+
+    answers = {answer for codes in rounds_codes for answer in codes}
+    assert answers <= {(200, True), (409, True)}
+    assert all(codes[0][0] == 200 for codes in rounds_codes)
+    for n, area in enumerate(areas):
+        assert stored(db, "STUNTING", area).value == rounds - 1 + n

@@ -179,6 +179,17 @@ def is_written(results: list[EntryResult]) -> bool:
     return not any(result.errors for result in results)
 
 
+def _key_order(result: EntryResult) -> tuple:
+    entry = result.entry
+    return (
+        result.indicator.code,  # type: ignore[union-attr]
+        result.area.code,  # type: ignore[union-attr]
+        entry.year,
+        entry.disaggregation,
+        entry.source,
+    )
+
+
 class EntryWriter:
     """Checks and writes entries for one user."""
 
@@ -221,9 +232,13 @@ class EntryWriter:
             self._apply_rules(connection, results)
             # With an invalid entry already found, the rest are only checked.
             checking = dry_run or not (skip_invalid or is_written(results))
-            for result in results:
-                if result.outcome == "pending":
-                    self._store(connection, result, channel, reason, checking)
+            # Rows are written in key order, so that two writers of the same
+            # keys take their row locks in the same order and cannot deadlock.
+            for result in sorted(
+                (result for result in results if result.outcome == "pending"),
+                key=_key_order,
+            ):
+                self._store(connection, result, channel, reason, checking)
             if self._history_rows:
                 connection.execute(observation_change.insert(), self._history_rows)
             # A conflict or lock found while storing undoes the entries before it.

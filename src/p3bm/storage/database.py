@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 
-from p3bm.errors import ConfigurationError, DatabaseNotReady
+from p3bm.errors import ConfigurationError, ConflictError, DatabaseNotReady
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,19 @@ def normalize_url(url: str) -> str:
             "Pakai jalur berkas, sqlite:///BERKAS atau postgresql://PENGGUNA@HOST/DB.",
         ),
     )
+
+
+# PostgreSQL's SQLSTATE codes of a transaction that lost to another one:
+# serialization failure, deadlock, and a lock not granted in time.
+_CONFLICT_STATES = {"40001", "40P01", "55P03"}
+
+
+def _is_write_conflict(exc: OperationalError) -> bool:
+    """Check whether a transaction failed only because another one wrote."""
+    if getattr(exc.orig, "sqlstate", None) in _CONFLICT_STATES:
+        return True
+    # SQLite's busy timeout ran out while another connection held the lock.
+    return "database is locked" in str(exc.orig)
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:
@@ -114,6 +127,18 @@ class Database:
             yield
         except OperationalError as exc:
             reason = str(exc.orig).strip().splitlines()[0]
+            if _is_write_conflict(exc):
+                logger.warning("write conflict on %s: %s", self.display_url, reason)
+                raise ConflictError(
+                    "Another user wrote the same data at the same time, so "
+                    f"nothing was written ({reason}).",
+                    hint="Try again.",
+                    indonesian=(
+                        "Pengguna lain menulis data yang sama pada saat yang sama, "
+                        f"jadi tidak ada yang ditulis ({reason}).",
+                        "Coba lagi.",
+                    ),
+                ) from None
             if (
                 reason.startswith("connection")
                 and "database" in reason
