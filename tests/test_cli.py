@@ -342,6 +342,40 @@ def test_values_json_shows_author_and_time(db, p3bm):
     assert abs(datetime.now(UTC) - written) < timedelta(minutes=5)
 
 
+def test_values_table_shows_author(db, p3bm):
+    write_values(
+        db,
+        [NewValue("JP", "32.75", 2020, "", "", 1.0)],
+        user="ani",
+        status="draft",
+        channel="cli",
+        file_name="-",
+    )
+    listed = p3bm("--db", db.url, "values", "--indicator", "JP")
+    header, _, row = listed.out.splitlines()[:3]
+    assert header.split()[-3:] == ["version", "updated_by", "updated_at"]
+    assert row.split()[-3:-1] == ["1", "ani"]
+
+
+def test_reserved_breakdown_name_rejected(db, p3bm, tmp_path):
+    path = tmp_path / "stunting.csv"
+    path.write_text(
+        "kelurahan,tahun,jumlah,value\nBintara,2023,10,x1\n", encoding="utf-8"
+    )
+    run = p3bm(
+        "--db", db.url, "import", path, "--indicator", "STUNTING",
+        "--area-column", "kelurahan", "--year-column", "tahun",
+        "--value-column", "jumlah", "--disaggregation-column", "value",
+    )  # fmt: skip
+    assert run.code == 1
+    assert run.err == (
+        "Galat: stunting.csv: kolom 'value' tidak dapat menjadi rincian, karena "
+        "'value' sudah menjadi nama bidang setiap nilai. Ganti nama kolomnya, "
+        "misalnya menjadi value_kategori.\n"
+    )
+    assert count_rows(db, observation) == 0
+
+
 def test_values_source_filter_keeps_breakdown(db, p3bm):
     (first, second) = (
         NewValue("JP", "32.75", 2020, "jenis_kelamin=laki-laki", "BPS", 1.0),

@@ -562,6 +562,9 @@ def values(app: App, indicator_code, area, within, year, source, output_format) 
         "value",
         "source",
         "status",
+        "version",
+        "updated_by",
+        "updated_at",
     ]
     print_rows(rows, output_format, columns)
 

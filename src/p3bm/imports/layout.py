@@ -365,6 +365,38 @@ def _header_category(key: str) -> tuple[str, str] | None:
     return None
 
 
+# Keys that a stored value is listed with beside its breakdowns, so they
+# cannot name a breakdown.
+RESERVED_DIMENSIONS = frozenset(
+    {
+        "indicator",
+        "area",
+        "year",
+        "value",
+        "source",
+        "status",
+        "is_derived",
+        "version",
+        "updated_at",
+        "updated_by",
+        "disaggregation",
+    }
+)
+
+
+def _reserved_dimension(table: RawTable, name: str, key: str) -> InputFileError:
+    return InputFileError(
+        f"{table.label}: column {name!r} cannot be a breakdown, because {key!r} "
+        "already names a field of every value.",
+        hint=f"Rename the column, for example to {key}_kategori.",
+        indonesian=(
+            f"{table.label}: kolom {name!r} tidak dapat menjadi rincian, karena "
+            f"{key!r} sudah menjadi nama bidang setiap nilai.",
+            f"Ganti nama kolomnya, misalnya menjadi {key}_kategori.",
+        ),
+    )
+
+
 def _find_named(columns: list[Column], name: str, table: RawTable) -> Column:
     wanted = header_key(name)
     for column in columns:
@@ -455,6 +487,8 @@ class LayoutDetector:
         for name in options.disaggregation_columns:
             column = _find_named(columns, name, self.table)
             column.dimension = DIMENSION_HEADERS.get(header_key(name), header_key(name))
+            if column.dimension in RESERVED_DIMENSIONS:
+                raise _reserved_dimension(self.table, name, column.dimension)
             self._claim(layout, column, Role.DISAGGREGATION)
         if options.indicator:
             layout.fixed_indicator = self.catalogue.get(options.indicator)
