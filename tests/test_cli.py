@@ -663,6 +663,48 @@ def test_usage_errors_in_indonesian(p3bm, args, message):
     assert run.err == f"Galat: {message}\n"
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--lang", "en", "vlues"], "Error: No such command 'vlues'."),
+        (["--lang=en", "--bogus"], "Error: No such option: --bogus"),
+    ],
+)
+def test_top_level_errors_follow_lang(p3bm, args, message):
+    run = p3bm(*args)
+    assert run.code == 2
+    assert run.err.startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("user", "message"),
+    [
+        ("", "Galat: Pengaturan user='' tidak sah"),
+        ("u" * 101, "Galat: Pengaturan user='uuu"),
+        ("a\tb", "Galat: Pengaturan user='a\\tb' tidak sah"),
+    ],
+)
+def test_user_name_checked(db, p3bm, user, message):
+    run = p3bm("--db", db.url, "--user", user, "areas")
+    assert run.code == 2
+    assert run.err.startswith(message)
+    assert "1 to 100 printable characters" in run.err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["values", "--indicator", "P0", "--year", "99999999999999999999"],
+        ["budget", "history", "99999999999999"],
+    ],
+)
+def test_huge_numbers_are_range_errors(db, p3bm, args):
+    run = p3bm("--db", db.url, *args)
+    assert run.code == 2
+    assert "di luar rentang" in run.err
+    assert len(run.err.splitlines()) == 1
+
+
 def test_usage_errors_in_english(p3bm):
     run = p3bm("--lang", "en", "values", "--idicator", "P0")
     assert run.code == 2

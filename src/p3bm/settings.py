@@ -40,7 +40,8 @@ class Settings(BaseSettings):
     )
     user: str = Field(
         default_factory=_login_name,
-        description="Name recorded as the author of changes made from the CLI.",
+        description="Name recorded as the author of changes made from the CLI "
+        "(1 to 100 characters, no control characters).",
     )
     lang: str = Field(default="id", description="Language of messages: id or en.")
     stale_after_years: int = Field(
@@ -124,6 +125,14 @@ class Settings(BaseSettings):
     def _check_lang(cls, value: str) -> str:
         if value not in LANGUAGES:
             raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
+        return value
+
+    @field_validator("user")
+    @classmethod
+    def _check_user(cls, value: str) -> str:
+        # The history keeps the name in a column of 100 characters.
+        if not value.strip() or len(value) > 100 or not value.isprintable():
+            raise ValueError("must be 1 to 100 printable characters, not all spaces")
         return value
 
     @field_validator("log_level")

@@ -8,6 +8,7 @@ database that is missing or too old, 4 for refused permissions.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -147,10 +148,23 @@ def _click_message(exc: click.ClickException) -> str:
     return message
 
 
+def _requested_language(arguments: list[str]) -> str:
+    """Return the language that ``--lang`` or P3BM_LANG asks for, or id."""
+    found = os.environ.get("P3BM_LANG", "id")
+    for number, argument in enumerate(arguments):
+        if argument == "--lang" and number + 1 < len(arguments):
+            found = arguments[number + 1]
+        elif argument.startswith("--lang="):
+            found = argument.removeprefix("--lang=")
+    return "en" if found == "en" else "id"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI and turn errors into one line and an exit code."""
-    debug = "--debug" in (argv if argv is not None else sys.argv)
-    _language[0] = "id"
+    arguments = argv if argv is not None else sys.argv[1:]
+    debug = "--debug" in arguments
+    # Usage errors found before the options are parsed speak this language.
+    _language[0] = _requested_language(arguments)
     try:
         cli.main(args=argv, prog_name="p3bm", standalone_mode=False)
     except click.exceptions.Abort:

@@ -17,7 +17,7 @@ from p3bm.catalogue import Catalogue
 from p3bm.cli import App, pass_app
 from p3bm.cli.data_commands import _print_problems
 from p3bm.cli.output import format_option, print_json, print_rows
-from p3bm.cli.params import FiniteFloat
+from p3bm.cli.params import YEAR, FiniteFloat
 
 # Columns the table format shows for each kind; JSON and CSV keep them all.
 TABLE_COLUMNS = {
@@ -140,7 +140,7 @@ def _pick(value, default):
 @click.command()
 @click.argument("kind", type=click.Choice(KINDS))
 @click.option("--area", "area_code", required=True, metavar="CODE")
-@click.option("--year", required=True, type=click.IntRange(1900, 2100))
+@click.option("--year", required=True, type=YEAR)
 @click.option(
     "--indicator",
     "indicators",
@@ -177,7 +177,7 @@ def _pick(value, default):
     help="Years k of the change, and of the window of the benchmark comparison.",
 )
 @click.option(
-    "--base-year", type=int, help="Base year of progress [default: year - span]."
+    "--base-year", type=YEAR, help="Base year of progress [default: year - span]."
 )
 @click.option(
     "--benchmark",
@@ -365,7 +365,7 @@ def priorities() -> None:
 
 @priorities.command(name="decide")
 @click.option("--area", "area_code", required=True, metavar="CODE")
-@click.option("--year", required=True, type=click.IntRange(1900, 2100))
+@click.option("--year", required=True, type=YEAR)
 @click.option("--indicator", required=True, metavar="CODE")
 @click.option("--decision", type=click.Choice(DECISIONS), required=True)
 @click.option("--reason", required=True, help="Why the TKPK decided so.")
@@ -402,7 +402,7 @@ def decide(app: App, area_code, year, indicator, decision, reason, score) -> Non
 
 @priorities.command(name="decisions")
 @click.option("--area", "area_code", required=True, metavar="CODE")
-@click.option("--year", type=int, help="Only this year.")
+@click.option("--year", type=YEAR, help="Only this year.")
 @format_option
 @pass_app
 def list_decisions(app: App, area_code, year, output_format) -> None:

@@ -12,8 +12,11 @@ import re
 
 # Details after "Invalid value for X:", which the parameter types write.
 _VALUE_DETAILS = (
-    (r"'(?P<value>.*)' is not a valid integer\.", "'{value}' bukan bilangan bulat."),
-    (r"'(?P<value>.*)' is not a valid float\.", "'{value}' bukan angka."),
+    (
+        r"'(?P<value>.*)' is not a valid integer(?: range)?\.",
+        "'{value}' bukan bilangan bulat.",
+    ),
+    (r"'(?P<value>.*)' is not a valid float(?: range)?\.", "'{value}' bukan angka."),
     (r"'(?P<value>.*)' is not a valid boolean\.", "'{value}' bukan ya/tidak."),
     (
         r"(?P<value>.*) is not in the range (?P<range>.+)\.",

@@ -23,6 +23,7 @@ from p3bm.catalogue import (
 from p3bm.catalogue_history import catalogue_history
 from p3bm.cli import App, pass_app
 from p3bm.cli.output import format_option, print_json, print_rows
+from p3bm.cli.params import YEAR
 from p3bm.completeness import compute_completeness
 from p3bm.errors import ConfigurationError, ImportRejected
 from p3bm.i18n import label
@@ -443,7 +444,7 @@ def _parameter(option: str) -> str:
     metavar="COLUMN",
     help="Column with area codes or names; repeat for parent columns.",
 )
-@click.option("--year", type=click.IntRange(1900, 2100), help="Year of every value.")
+@click.option("--year", type=YEAR, help="Year of every value.")
 @click.option("--year-column", metavar="COLUMN", help="Column with the year.")
 @click.option("--value-column", metavar="COLUMN", help="Column with the values.")
 @click.option(
@@ -524,7 +525,7 @@ def import_command(app: App, files, output_format, verbose, **options) -> None:
 @click.option("--indicator", "indicator_code", required=True, metavar="CODE")
 @click.option("--area", metavar="CODE", help="Only this area.")
 @click.option("--within", metavar="CODE", help="Only areas below this one.")
-@click.option("--year", type=int, help="Only this year.")
+@click.option("--year", type=YEAR, help="Only this year.")
 @click.option("--source", help="Only this source.")
 @format_option
 @pass_app
@@ -572,7 +573,7 @@ def values(app: App, indicator_code, area, within, year, source, output_format) 
 @click.command()
 @click.option("--indicator", "indicator_code", metavar="CODE")
 @click.option("--area", metavar="CODE")
-@click.option("--year", type=int)
+@click.option("--year", type=YEAR)
 @click.option("--by", "user_name", metavar="USER", help="Only changes by this user.")
 @format_option
 @pass_app
@@ -613,7 +614,7 @@ def history(app: App, indicator_code, area, year, user_name, output_format) -> N
 
 @click.command()
 @click.option("--area", "area_code", required=True, metavar="CODE")
-@click.option("--year", required=True, type=int)
+@click.option("--year", required=True, type=YEAR)
 @click.option(
     "--stale-after",
     type=click.IntRange(0, 50),

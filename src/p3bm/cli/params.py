@@ -6,6 +6,11 @@ import math
 
 import click
 
+# Years of the data, as the database stores them.
+YEAR = click.IntRange(1900, 2100)
+# Ids of stored rows, which the database keeps as 32-bit integers.
+ROW_ID = click.IntRange(1, 2**31 - 1)
+
 
 class FiniteFloat(click.ParamType):
     """A number that is finite and within ``minimum`` and ``maximum``.

@@ -15,7 +15,7 @@ import click
 from p3bm.areas import registry as area_registry
 from p3bm.cli import App, pass_app
 from p3bm.cli.output import format_option, print_json, print_rows
-from p3bm.cli.params import FiniteFloat
+from p3bm.cli.params import ROW_ID, YEAR, FiniteFloat
 from p3bm.cli.workflow_commands import cli_user
 from p3bm.errors import (
     ConfigurationError,
@@ -57,7 +57,6 @@ from p3bm.planning.quarterly import (
 )
 from p3bm.planning.register import load_lines
 
-Year = click.IntRange(1900, 2100)
 Quarter = click.IntRange(1, 4)
 
 
@@ -92,7 +91,7 @@ def budget() -> None:
 
 @budget.command(name="import")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--year", type=Year, help="Budget year when the file has none.")
+@click.option("--year", type=YEAR, help="Budget year when the file has none.")
 @click.option("--skpd", help="SKPD code or name when the file has no SKPD column.")
 @click.option("--sheet", help="Read only this sheet of a workbook.")
 @click.option("--dry-run", is_flag=True, help="Check the file without writing.")
@@ -142,7 +141,7 @@ def import_budget(app: App, path, year, skpd, sheet, dry_run, output_format) -> 
 
 
 @budget.command(name="list")
-@click.option("--year", type=Year, help="Budget year [default: all].")
+@click.option("--year", type=YEAR, help="Budget year [default: all].")
 @click.option("--skpd", help="Only this SKPD's lines.")
 @format_option
 @pass_app
@@ -179,7 +178,7 @@ def list_budget(app: App, year, skpd, output_format) -> None:
 
 
 @budget.command(name="history")
-@click.argument("line_id", type=int)
+@click.argument("line_id", type=ROW_ID)
 @format_option
 @pass_app
 def budget_history(app: App, line_id, output_format) -> None:
@@ -198,7 +197,7 @@ def budget_history(app: App, line_id, output_format) -> None:
 
 @budget.command(name="analyse")
 @click.option("--area", "area_code", metavar="CODE", help="Area [default: the region].")
-@click.option("--year", type=Year, required=True, help="Budget year.")
+@click.option("--year", type=YEAR, required=True, help="Budget year.")
 @click.option(
     "--export",
     "export_path",
@@ -263,7 +262,7 @@ def analyse(app: App, area_code, year, export_path, output_format) -> None:
     help="What to sum: rupiah of pagu, pro-poor pagu or realisation, or people.",
 )
 @click.option(
-    "--year", "years", type=Year, multiple=True, help="Budget year; repeatable."
+    "--year", "years", type=YEAR, multiple=True, help="Budget year; repeatable."
 )
 @format_option
 @pass_app
@@ -288,7 +287,7 @@ def quarterly() -> None:
 
 
 @quarterly.command(name="set")
-@click.option("--line", "line_id", type=int, required=True, help="Budget line id.")
+@click.option("--line", "line_id", type=ROW_ID, required=True, help="Budget line id.")
 @click.option("--quarter", type=Quarter, required=True, help="Quarter 1-4.")
 @click.option(
     "--realised", type=Amount, required=True, help="Rupiah spent in the quarter."
@@ -349,7 +348,7 @@ def set_report(
 
 
 @quarterly.command(name="status")
-@click.option("--year", type=Year, required=True, help="Budget year.")
+@click.option("--year", type=YEAR, required=True, help="Budget year.")
 @click.option(
     "--quarter", "quarters", type=Quarter, multiple=True, help="Quarter [default: all]."
 )
@@ -384,7 +383,7 @@ def status(app: App, year, quarters, output_format) -> None:
 
 
 @quarterly.command(name="deadline")
-@click.option("--year", type=Year, required=True, help="Budget year.")
+@click.option("--year", type=YEAR, required=True, help="Budget year.")
 @click.option("--quarter", type=Quarter, required=True, help="Quarter 1-4.")
 @click.option(
     "--date",
@@ -408,7 +407,7 @@ def deadline(app: App, year, quarter, deadline) -> None:
 @quarterly.command(name="review")
 @click.argument("action", type=click.Choice(["submit", "return", "verify", "reopen"]))
 @click.option("--skpd", required=True, help="SKPD code.")
-@click.option("--year", type=Year, required=True, help="Budget year.")
+@click.option("--year", type=YEAR, required=True, help="Budget year.")
 @click.option("--quarter", type=Quarter, required=True, help="Quarter 1-4.")
 @click.option("--comment", help="What to correct (return) or why (reopen).")
 @pass_app
@@ -434,7 +433,7 @@ def review(app: App, action, skpd, year, quarter, comment) -> None:
 
 
 @click.command()
-@click.option("--year", type=Year, required=True, help="Budget year.")
+@click.option("--year", type=YEAR, required=True, help="Budget year.")
 @click.option(
     "--quarter",
     type=Quarter,

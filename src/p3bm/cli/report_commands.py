@@ -10,6 +10,7 @@ import click
 from p3bm.areas import registry as area_registry
 from p3bm.catalogue import install_default_catalogue
 from p3bm.cli import App, configure_logging, pass_app
+from p3bm.cli.params import YEAR
 from p3bm.errors import ConfigurationError
 from p3bm.overview import latest_year
 from p3bm.report import write_report
@@ -39,7 +40,7 @@ def _report_year(app: App, connection, area, year: int | None) -> int:
 @click.option("--area", "area_code", required=True, metavar="CODE")
 @click.option(
     "--year",
-    type=click.IntRange(1900, 2100),
+    type=YEAR,
     help="Year to report [default: the year with the most values].",
 )
 @click.option(

@@ -16,6 +16,7 @@ from p3bm.areas import registry as area_registry
 from p3bm.catalogue import Catalogue
 from p3bm.cli import App, pass_app
 from p3bm.cli.output import format_option, print_rows
+from p3bm.cli.params import ROW_ID, YEAR
 from p3bm.errors import ConfigurationError, ValidationFailed
 from p3bm.i18n import label, status_label
 from p3bm.observations import value_history
@@ -200,7 +201,7 @@ def list_tokens_command(app: App, username, output_format) -> None:
 
 @token.command(name="revoke")
 @click.argument("username")
-@click.argument("token_id", type=int)
+@click.argument("token_id", type=ROW_ID)
 @pass_app
 def revoke_token_command(app: App, username, token_id) -> None:
     """Revoke one of a user's tokens.
@@ -249,7 +250,7 @@ def activity(app: App, username, output_format) -> None:
 
 @click.command()
 @click.option("--skpd", "skpd_code", required=True, metavar="CODE")
-@click.option("--year", required=True, type=click.IntRange(1900, 2100))
+@click.option("--year", required=True, type=YEAR)
 @click.option(
     "--region",
     metavar="CODE",
@@ -288,7 +289,7 @@ def submission() -> None:
 
 
 @submission.command(name="deadline")
-@click.option("--year", required=True, type=click.IntRange(1900, 2100))
+@click.option("--year", required=True, type=YEAR)
 @click.option(
     "--date",
     "deadline",
@@ -313,7 +314,7 @@ def deadline_command(app: App, year, deadline) -> None:
 
 
 @submission.command(name="status")
-@click.option("--year", required=True, type=click.IntRange(1900, 2100))
+@click.option("--year", required=True, type=YEAR)
 @format_option
 @pass_app
 def status_command(app: App, year, output_format) -> None:
@@ -343,7 +344,7 @@ def status_command(app: App, year, output_format) -> None:
 
 def _action(name: str):
     @click.option("--skpd", "skpd_code", required=True, metavar="CODE")
-    @click.option("--year", required=True, type=click.IntRange(1900, 2100))
+    @click.option("--year", required=True, type=YEAR)
     @click.option("--reason", help="Why; required to reopen.")
     @pass_app
     def command(app: App, skpd_code, year, reason) -> None:
