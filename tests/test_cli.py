@@ -281,6 +281,33 @@ def test_catalogue_load_error_in_language(db, p3bm, tmp_path, lang, message):
     assert run.err == message
 
 
+def test_catalogue_formula_like_text_round_trips(db, p3bm, tmp_path):
+    exported = p3bm("--db", db.url, "indicators", "--format", "csv").out
+    path = tmp_path / "katalog.csv"
+    path.write_text(
+        exported.replace("Jumlah penduduk miskin,", "=Jumlah penduduk miskin,", 1),
+        encoding="utf-8",
+    )
+    assert p3bm("--db", db.url, "catalogue", "load", path).code == 0
+    again = p3bm("--db", db.url, "indicators", "--format", "csv").out
+    assert "'=Jumlah penduduk miskin," in again
+    path.write_text(again, encoding="utf-8")
+
+    run = p3bm("--db", db.url, "catalogue", "load", path)
+
+    assert run.out == "Katalog dari katalog.csv: 0 baru, 0 diperbarui, 0 dihapus.\n"
+
+
+def test_catalogue_history_csv_columns_fixed(db, p3bm):
+    empty = p3bm("--db", db.url, "catalogue", "history", "--indicator", "NOPE",
+                 "--format", "csv").out  # fmt: skip
+    full = p3bm("--db", db.url, "catalogue", "history", "--indicator", "JPM",
+                "--format", "csv").out  # fmt: skip
+    header = "changed_at,changed_by,indicator,action,fields,reason,source_file,old,new"
+    assert empty.splitlines() == [header]
+    assert full.splitlines()[0] == header
+
+
 def test_catalogue_load_rejected_keeps_no_history(db, p3bm, tmp_path):
     write_values(
         db,

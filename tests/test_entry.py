@@ -513,7 +513,12 @@ def test_entry_form_reports_bad_value(db, writable_server):
     add_user(db, "dinkes1", "skpd_operator", skpd="DINKES")
 
     with signed_in(writable_server, "dinkes1") as client:
-        response = post_form(client, "STUNTING", {KELURAHAN: "150", KECAMATAN: "9"})
+        response = post_form(
+            client,
+            "STUNTING",
+            {KELURAHAN: "150", KECAMATAN: "9"},
+            **{f"comment:{KECAMATAN}": "data posyandu"},
+        )
 
     row = response.text.split(f'data-area="{KELURAHAN}"', 1)[1].split("</tr>", 1)[0]
     assert response.status_code == 422
@@ -525,6 +530,7 @@ def test_entry_form_reports_bad_value(db, writable_server):
     # The valid value stays in the form, for saving with the corrected one.
     other = response.text.split(f'data-area="{KECAMATAN}"', 1)[1].split("</tr>", 1)[0]
     assert f'name="value:{KECAMATAN}" value="9"' in other
+    assert 'value="data posyandu"' in other
 
 
 def test_entry_form_stale_version_conflicts(db, writable_server):

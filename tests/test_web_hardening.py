@@ -521,7 +521,7 @@ def test_upload_page_shows_first_problems(
     with signed_in(writable_server, "dinkes1") as client:
         response = upload_page(client, slow_upload, lang)
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert 'data-outcome="rejected"' in response.text
     assert response.text.count('<tr class="error">') == 200
     assert notice in response.text

@@ -270,7 +270,7 @@ def test_upload_page_reports_every_problem(db, writable_server):
             files={"file": ("dinkes.xlsx", data, XLSX)},
         )
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert 'data-outcome="rejected"' in response.text
     for sheet, row, column, _ in expected_problems(data):
         assert f"<td>{sheet}</td><td>{row}</td><td>{column}</td>" in response.text

@@ -58,10 +58,11 @@ def test_batch_dry_run_reports_without_writing(db, writable_server, tokens):
     body = response.json()
     assert response.status_code == 422
     assert body["written"] is False
+    # A real run would write nothing, so a dry run counts nothing either.
     assert (body["dry_run"], body["added"], body["changed"], body["rejected"]) == (
         True,
-        2,
-        1,
+        0,
+        0,
         2,
     )
     assert [i["outcome"] for i in body["items"]] == [
@@ -92,6 +93,7 @@ def test_batch_with_rejected_item_writes_nothing(db, writable_server, tokens):
     assert response.status_code == 422
     assert body["written"] is False
     assert body["dry_run"] is False
+    assert (body["added"], body["changed"], body["rejected"]) == (0, 0, 2)
     assert [i["outcome"] for i in body["items"]] == [
         "changed",
         "added",
@@ -136,6 +138,21 @@ def test_batch_skip_invalid_writes_valid_items(db, writable_server, tokens):
         "api",
         "dinkes1",
     )
+
+
+def test_batch_skip_invalid_all_rejected(db, writable_server, tokens):
+    items = [item("STUNTING", KELURAHAN, 140), item("P0", "32.75", 4.1)]
+    with api_client(writable_server, tokens["dinkes"]) as client:
+        response = client.post(
+            "/api/v1/observations/batch",
+            json={"items": items, "skip_invalid": True},
+        )
+
+    body = response.json()
+    assert response.status_code == 200
+    assert body["written"] is False
+    assert (body["added"], body["rejected"]) == (0, 2)
+    assert count_rows(db, observation) == 0
 
 
 def test_batch_stale_version_writes_nothing(db, writable_server, tokens):

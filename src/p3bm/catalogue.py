@@ -46,6 +46,7 @@ from sqlalchemy.engine import Connection
 from p3bm.areas import codes
 from p3bm.catalogue_history import record_catalogue_changes
 from p3bm.errors import CatalogueError, IndicatorNotFound, InputFileError
+from p3bm.spreadsheet import unescape_csv_value
 from p3bm.storage.schema import indicator as indicator_table
 from p3bm.storage.schema import observation, skpd
 
@@ -181,7 +182,8 @@ def _invalid(
 
 
 def _text(row: dict[str, str], key: str) -> str:
-    return (row.get(key) or "").strip()
+    # The export escapes formula-like text, which loading undoes.
+    return unescape_csv_value((row.get(key) or "").strip())
 
 
 def _optional_number(row: dict[str, str], key: str, where: _Place) -> float | None:

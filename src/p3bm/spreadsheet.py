@@ -50,6 +50,13 @@ def escape_csv_value(value: object) -> object:
     return value
 
 
+def unescape_csv_value(text: str) -> str:
+    """Undo :func:`escape_csv_value`, so exported text loads back unchanged."""
+    if text.startswith("'") and is_formula_text(text[1:]):
+        return text[1:]
+    return text
+
+
 def escape_csv_row(values: Iterable[object]) -> list[object]:
     """Escape each value of a CSV row with :func:`escape_csv_value`."""
     return [escape_csv_value(value) for value in values]

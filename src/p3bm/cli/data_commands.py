@@ -309,9 +309,6 @@ def catalogue_changes(app: App, indicator_code: str | None, output_format) -> No
     if output_format == "json":
         print_rows([change.to_dict() for change in changes], output_format)
         return
-    rows = [
-        change.to_dict() | {"fields": " ".join(change.fields())} for change in changes
-    ]
     columns = [
         "changed_at",
         "changed_by",
@@ -321,6 +318,14 @@ def catalogue_changes(app: App, indicator_code: str | None, output_format) -> No
         "reason",
         "source_file",
     ]
+    if output_format == "csv":
+        columns += ["old", "new"]
+    rows = []
+    for change in changes:
+        data = change.to_dict()
+        # An added or removed indicator has every field; the table names none.
+        data["fields"] = " ".join(change.fields()) if change.action == "update" else ""
+        rows.append({column: data[column] for column in columns})
     print_rows(rows, output_format, columns)
 
 

@@ -40,7 +40,8 @@ def _cell(value: object) -> str:
         return f"{value:,.4f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
     if isinstance(value, bool):
         return "ya" if value else "tidak"
-    return str(value)
+    # A line break or tab inside a value would break the table's layout.
+    return " ".join(str(value).split())
 
 
 def csv_cell(value: object) -> object:

@@ -236,7 +236,7 @@ def _render_form(
         rows = _form_rows(connection, indicator, areas, year)
         comments = returned_comments(connection, [r["id"] for r in rows if r["id"]])
     for row in rows:
-        row["comments"] = [c["text"] for c in comments.get(row["id"], [])]
+        row["comments"] = comments.get(row["id"], [])
         row["result"] = results.get(row["area"].code)
     return render_page(
         request,
@@ -399,6 +399,8 @@ async def entry_upload(
         hidden_failed=len(failed) - MAX_SHOWN_PROBLEMS,
         year=tahun,
         file_name=name,
+        # A rejected file answers like a rejected form.
+        status=422 if report.outcome == "rejected" else 200,
     )
 
 

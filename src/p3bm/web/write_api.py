@@ -97,8 +97,9 @@ class ItemResult(BaseModel):
 class BatchOut(BaseModel):
     dry_run: bool
     written: bool = Field(
-        description="Whether the items' outcomes were stored. It is false for "
-        "a dry run and for a batch rejected because of an invalid item."
+        description="Whether any item was stored. It is false for a dry run, "
+        "for a batch rejected because of an invalid item, and when every item "
+        "was rejected."
     )
     added: int
     changed: int
@@ -145,17 +146,23 @@ def _writer_for(request: Request, user: User, lang: str) -> EntryWriter:
     return EntryWriter(request.app.state.db, user, rules, lang)
 
 
-def _summary(results, dry_run: bool, written: bool) -> BatchOut:
+def _summary(results, dry_run: bool, is_stored: bool) -> BatchOut:
+    """Count what was written, or what a dry run would write.
+
+    A batch that is rejected as a whole writes nothing, so its counts are 0
+    and only its items say what each would have done.
+    """
     items = [ItemResult(**result.to_dict()) for result in results]
+    rejected = sum(bool(r.errors) for r in results)
     count = {
-        name: sum(r.outcome == name for r in results)
+        name: sum(r.outcome == name for r in results) if is_stored else 0
         for name in ("added", "changed", "unchanged")
     }
     return BatchOut(
         dry_run=dry_run,
-        written=written,
+        written=is_stored and not dry_run and rejected < len(results),
         **count,
-        rejected=len(results) - sum(count.values()),
+        rejected=rejected,
         items=items,
     )
 
@@ -227,7 +234,7 @@ def write_batch(
         skip_invalid=body.skip_invalid,
     )
     is_stored = body.skip_invalid or is_written(results)
-    summary = _summary(results, body.dry_run, written=is_stored and not body.dry_run)
+    summary = _summary(results, body.dry_run, is_stored)
     status = 200
     if not is_stored:
         status = 409 if any(r.outcome == "conflict" for r in results) else 422
