@@ -459,9 +459,16 @@ def monitor(app: App, year, quarter, by, output_format) -> None:
     with app.database().connect() as connection:
         progress = line_progress(connection, year, quarter, thresholds=thresholds)
         labels = program_labels(connection, app.lang)
-    rows = summarize(progress, by, labels=labels, thresholds=thresholds)
+    rows = [
+        row.to_dict()
+        for row in summarize(progress, by, labels=labels, thresholds=thresholds)
+    ]
+    if output_format == "table":
+        # A location's share of a line's pagu is rarely whole rupiah.
+        for row in rows:
+            row["pagu"], row["realised"] = round(row["pagu"]), round(row["realised"])
     print_rows(
-        [row.to_dict() for row in rows],
+        rows,
         output_format,
         [
             "key",
