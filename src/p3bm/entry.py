@@ -218,7 +218,7 @@ class EntryWriter:
 
         When an entry has errors, nothing is written, unless ``skip_invalid``
         is set: then the valid entries are written. Either way every entry's
-        outcome says what it would do, and ``is_written`` tells whether
+        outcome shows what it would do, and ``is_written`` tells whether
         anything was written.
         """
         results = [EntryResult(n, entry) for n, entry in enumerate(entries)]
@@ -233,7 +233,8 @@ class EntryWriter:
             # With an invalid entry already found, the rest are only checked.
             checking = dry_run or not (skip_invalid or is_written(results))
             # Rows are written in key order, so that two writers of the same
-            # keys take their row locks in the same order and cannot deadlock.
+            # keys take their row locks in the same order instead of each
+            # waiting for the other.
             for result in sorted(
                 (result for result in results if result.outcome == "pending"),
                 key=_key_order,

@@ -150,7 +150,7 @@ def _summary(results, dry_run: bool, is_stored: bool) -> BatchOut:
     """Count what was written, or what a dry run would write.
 
     A batch that is rejected as a whole writes nothing, so its counts are 0
-    and only its items say what each would have done.
+    and only its items show what each would have done.
     """
     items = [ItemResult(**result.to_dict()) for result in results]
     rejected = sum(bool(r.errors) for r in results)
