@@ -61,23 +61,50 @@ def save(tmp_path: Path, data: bytes, name="berkas.xlsx") -> Path:
 
 
 def test_stated_size_is_ignored(tmp_path):
-    """A few bytes that claim every row and column of a sheet stay small."""
+    """A sheet that claims every row and column is read as the cells it has."""
 
     def claim_everything(xml: bytes) -> bytes:
-        xml = xml.replace(
+        return xml.replace(
             b'<dimension ref="A1:C3"/>', b'<dimension ref="A1:XFD1048576"/>'
         )
-        far = b'<row r="70000"><c r="XFD70000" t="n"><v>1</v></c></row>'
-        return xml.replace(b"</sheetData>", far + b"</sheetData>")
 
     path = save(tmp_path, edited(workbook_bytes(stunting_rows(12)), claim_everything))
 
     (table,) = read_tables(path)
 
-    assert len(table.rows) == 70000
-    assert table.rows[0] == ["kelurahan", "tahun", "jumlah"]
-    assert table.rows[3] == []
-    assert len(table.rows[-1]) == 16384
+    assert table.rows == [
+        ["kelurahan", "tahun", "jumlah"],
+        ["Bintara", 2023, 10],
+        ["Bintara Jaya", 2023, 12],
+    ]
+
+
+def test_far_apart_cells_rejected(tmp_path):
+    """One cell far below and to the right would make every column a long scan."""
+
+    def add_far_cell(xml: bytes) -> bytes:
+        far = b'<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row>'
+        return xml.replace(b"</sheetData>", far + b"</sheetData>")
+
+    path = save(tmp_path, edited(workbook_bytes(stunting_rows(12)), add_far_cell))
+
+    with pytest.raises(InputFileError) as raised:
+        read_tables(path)
+
+    assert raised.value.text("id").startswith(
+        "berkas.xlsx [Sheet] membentang 1.048.576 x 16.384 sel (baris x kolom), "
+        "lebih dari 20.000.000."
+    )
+
+
+def test_far_apart_csv_cells_rejected(tmp_path):
+    path = tmp_path / "jauh.csv"
+    path.write_text("a,b\n1,2\n" + "\n" * 3000 + "," * 8000 + "x\n")
+
+    with pytest.raises(InputFileError) as raised:
+        read_tables(path)
+
+    assert "3.003 x 8.001 sel" in raised.value.text("id")
 
 
 def test_too_many_cells_rejected(tmp_path):

@@ -78,7 +78,41 @@ def read_tables(path: Path, sheet: str | None = None) -> list[RawTable]:
             f"File {path.name} has no table with values.",
             indonesian=(f"Berkas {path.name} tidak berisi tabel bernilai.", None),
         )
+    for table in tables:
+        _check_grid_size(table)
     return tables
+
+
+# Rows times columns of one table. Finding the layout looks at every cell of
+# this grid, empty ones included, so a few far-apart cells would cost as much
+# as a full sheet.
+MAX_TABLE_CELLS = 20_000_000
+
+
+def _check_grid_size(table: RawTable) -> None:
+    """Reject a table whose rows times its widest row exceed MAX_TABLE_CELLS."""
+    while table.rows and not any(_is_filled(cell) for cell in table.rows[-1]):
+        table.rows.pop()
+        table.row_numbers.pop()
+    width = max((len(row) for row in table.rows), default=0)
+    if len(table.rows) * width <= MAX_TABLE_CELLS:
+        return
+    size = f"{len(table.rows):,} x {width:,}"
+    # Indonesian writes thousands with a dot.
+    size_id = size.replace(",", ".")
+    limit_id = f"{MAX_TABLE_CELLS:,}".replace(",", ".")
+    raise InputFileError(
+        f"{table.label} spans {size} cells (rows x columns), more than "
+        f"{MAX_TABLE_CELLS:,}.",
+        hint="Remove stray cells far below or to the right of the data, or split "
+        "the file.",
+        indonesian=(
+            f"{table.label} membentang {size_id} sel (baris x kolom), lebih dari "
+            f"{limit_id}.",
+            "Hapus sel yang terisi jauh di bawah atau di kanan data, atau pecah "
+            "berkasnya.",
+        ),
+    )
 
 
 def _has_cells(table: RawTable) -> bool:
