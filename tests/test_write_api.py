@@ -169,6 +169,7 @@ def test_batch_stale_version_writes_nothing(db, writable_server, tokens):
     assert response.status_code == 409
     assert body["written"] is False
     assert [i["outcome"] for i in body["items"]] == ["added", "conflict"]
+    assert body["items"][1]["version"] == 2
     assert stored(db, "STUNTING", KECAMATAN) is None
     assert stored(db, "STUNTING", KELURAHAN).value == 13
 
@@ -220,6 +221,7 @@ def test_put_stale_version_answers_409(db, writable_server, tokens):
     assert second.json()["version"] == 2
     assert stale.status_code == 409
     assert stale.json()["outcome"] == "conflict"
+    assert stale.json()["version"] == 2
     assert stored(db, "STUNTING", KELURAHAN).value == 13
     assert count_rows(db, observation_change) == 2
 

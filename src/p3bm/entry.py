@@ -407,6 +407,8 @@ class EntryWriter:
             current is None or current.version != entry.version
         ):
             found = None if current is None else current.version
+            # The stored version, so that a client can read the value again.
+            result.version = found
             self._reject(
                 result, "version_conflict", "conflict", found=found, given=entry.version
             )
