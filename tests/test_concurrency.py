@@ -157,8 +157,8 @@ def test_same_version_edits_one_wins(db, writable_server):
 def test_batches_in_opposite_order_both_land(db, writable_server):
     """Two writers of the same keys, listed in opposite orders, never deadlock.
 
-    One may be told that the other wrote a value first (409), never that the
-    database failed, and a batch lands whole or not at all.
+    One may get a 409 because the other wrote a value first, never an error
+    from the database, and a batch lands whole or not at all.
     """
     add_user(db, "dinkes1", "skpd_operator", skpd="DINKES")
     add_user(db, "dinkes2", "skpd_operator", skpd="DINKES")
@@ -172,7 +172,7 @@ def test_batches_in_opposite_order_both_land(db, writable_server):
         with api_client(writable_server, token) as client:
             start.wait()
             response = client.post("/api/v1/observations/batch", json={"items": items})
-        # A database deadlock answers the error shape, not the batch's items.
+        # A database deadlock returns the error shape, not the batch's items.
         return response.status_code, "items" in response.json()
 
     rounds_codes = []

@@ -45,7 +45,7 @@ from sqlalchemy.engine import Connection
 
 from p3bm.areas import codes
 from p3bm.catalogue_history import record_catalogue_changes
-from p3bm.errors import CatalogueError, IndicatorNotFound, InputFileError
+from p3bm.errors import CatalogueError, IndicatorNotFound
 from p3bm.spreadsheet import unescape_csv_value
 from p3bm.storage.schema import indicator as indicator_table
 from p3bm.storage.schema import observation, skpd
@@ -160,7 +160,7 @@ class Indicator:
 
 
 class _Place(NamedTuple):
-    """Where in a catalogue a problem is, in English and in Indonesian."""
+    """The place of a catalogue problem, in English and in Indonesian."""
 
     english: str
     indonesian: str
@@ -417,33 +417,14 @@ def read_catalogue_file(path: Path, known_skpd: set[str]) -> list[Indicator]:
 
 
 def _xlsx_as_csv(path: Path) -> str:
-    from openpyxl import load_workbook
-
     # Imported here: the import package itself reads the catalogue.
-    from p3bm.imports.reading import (
-        MAX_XLSX_CELLS,
-        check_formula_values,
-        damaged_workbook,
-        xlsx_rows,
-    )
+    from p3bm.imports.reading import read_tables
 
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for damaged files
-        raise damaged_workbook(path.name, exc) from None
-    try:
-        sheet = workbook.worksheets[0]
-        rows = list(xlsx_rows(sheet, path.name, [MAX_XLSX_CELLS]))
-    except InputFileError:
-        raise
-    except Exception as exc:  # a damaged sheet fails only while it is read
-        raise damaged_workbook(path.name, exc) from None
-    finally:
-        workbook.close()
-    check_formula_values(path, {sheet.title: rows})
+    # The import's reader rejects damaged, oversized and uncomputed workbooks.
+    table = read_tables(path)[0]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    for row in rows:
+    for row in table.rows:
         writer.writerow(["" if cell is None else cell for cell in row])
     return buffer.getvalue()
 

@@ -218,7 +218,7 @@ class EntryWriter:
 
         When an entry has errors, nothing is written, unless ``skip_invalid``
         is set: then the valid entries are written. Either way every entry's
-        outcome shows what it would do, and ``is_written`` tells whether
+        outcome shows what it would do, and ``is_written`` checks whether
         anything was written.
         """
         results = [EntryResult(n, entry) for n, entry in enumerate(entries)]

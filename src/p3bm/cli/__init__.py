@@ -149,7 +149,7 @@ def _click_message(exc: click.ClickException) -> str:
 
 
 def _requested_language(arguments: list[str]) -> str:
-    """Return the language that ``--lang`` or P3BM_LANG asks for, or id."""
+    """Return the language that ``--lang`` or P3BM_LANG requests, or id."""
     found = os.environ.get("P3BM_LANG", "id")
     for number, argument in enumerate(arguments):
         if argument == "--lang" and number + 1 < len(arguments):

@@ -269,7 +269,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> list[RawTable]:
         tables = _read_sheets(workbook, path.name, sheet)
     except InputFileError:
         raise
-    except Exception as exc:  # a damaged sheet fails only while it is read
+    except Exception as exc:  # openpyxl parses a sheet only as it is read
         raise damaged_workbook(path.name, exc) from None
     finally:
         workbook.close()
@@ -434,18 +434,18 @@ def _without_empty_texts(path: Path, empty: list[tuple[str, int, int, str]]):
 
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
-        kept = []
+        remaining = []
         for title in dict.fromkeys(sheet for sheet, *_ in empty):
             places = {
                 (row, column) for sheet, row, column, _ in empty if sheet == title
             }
             texts = _empty_text_results(workbook[title], places)
-            kept += [
+            remaining += [
                 item
                 for item in empty
                 if item[0] == title and (item[1], item[2]) not in texts
             ]
-        return kept
+        return remaining
     finally:
         workbook.close()
 

@@ -83,7 +83,8 @@ class VersionedCache:
     def _fresh(self, key: Hashable, version: object) -> tuple[object] | None:
         """Return the stored value in a 1-tuple, or None if it must be built.
 
-        The tuple tells a stored None from a miss. The caller holds the lock.
+        The tuple distinguishes a stored None from a miss. The caller must
+        hold the lock.
         """
         found = self._entries.get(key)
         if found is None or found[0] != version:

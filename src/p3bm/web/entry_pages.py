@@ -399,7 +399,7 @@ async def entry_upload(
         hidden_failed=len(failed) - MAX_SHOWN_PROBLEMS,
         year=tahun,
         file_name=name,
-        # A rejected file answers like a rejected form.
+        # A rejected file gets the status of a rejected form.
         status=422 if report.outcome == "rejected" else 200,
     )
 
